@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs Bandmate's system packages (FluidSynth + GM SoundFont) and Python environment into ./.venv.
+# Usage: scripts/install.sh [PYTHON] [VENV]   |   scripts/install.sh --system-only
+set -euo pipefail
+
+system_deps() {
+  local need=()
+  command -v fluidsynth >/dev/null 2>&1 || need+=(fluidsynth)
+  [ -f /usr/share/sounds/sf2/FluidR3_GM.sf2 ] || need+=(fluid-soundfont-gm)
+  dpkg -s libsndfile1 >/dev/null 2>&1 || need+=(libsndfile1)
+  [ ${#need[@]} -eq 0 ] && return 0
+  local sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  if command -v apt-get >/dev/null 2>&1; then
+    echo "installing Debian packages: ${need[*]}"
+    $sudo apt-get update -qq || true
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" \
+      || echo "warning: could not install ${need[*]}; Bandmate falls back to its built-in synthesizer" >&2
+  else
+    echo "warning: no apt-get; install ${need[*]} yourself for SoundFont rendering" >&2
+  fi
+}
+
+if [ "${1:-}" = "--system-only" ]; then system_deps; exit 0; fi
+
+PY="${1:-python3.11}"
+VENV="${2:-.venv}"
+system_deps
+[ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
+PIP="$VENV/bin/python -m pip"
+$PIP install -q --upgrade pip wheel
+# torch first, pinned exactly: a looser pin pulls a CUDA build of several GB.
+$PIP install -q "torch==2.13.0"
+$PIP install -q -r requirements.txt
+# madmom (preferred analysis backend) has no wheel for 3.11: build against the installed cython/numpy.
+$PIP install -q --no-build-isolation "madmom==0.16.1" \
+  || echo "warning: madmom did not build; analysis uses the librosa backend" >&2
+$PIP install -q --no-deps -e .

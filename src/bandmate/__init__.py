@@ -1,0 +1,3 @@
+"""Bandmate: a conversational music collaborator."""
+
+__version__ = "0.1.0"

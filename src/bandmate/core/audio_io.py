@@ -1,0 +1,85 @@
+"""Reading and writing audio files as Clips.
+
+WAV, FLAC, OGG/Vorbis and MP3 through soundfile (libsndfile). A file keeps its own sample rate and
+channel count unless the caller asks for another rate (resampled with soxr, a high-quality polyphase
+resampler) or channel count; nothing is changed silently.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from bandmate.core.clip import MAX_CHANNELS, Clip
+from bandmate.core.errors import ToolInputError
+
+FORMATS = {".wav": "WAV", ".flac": "FLAC", ".ogg": "OGG", ".mp3": "MP3"}
+DEFAULT_MAX_DURATION_S = 20 * 60.0
+
+
+def resample(clip: Clip, sample_rate: int) -> Clip:
+    """Resample to ``sample_rate`` Hz with soxr (very high quality)."""
+    if sample_rate == clip.sample_rate:
+        return clip
+    import soxr
+
+    out = soxr.resample(clip.samples.T, clip.sample_rate, sample_rate, quality="VHQ").T
+    return Clip(np.ascontiguousarray(out, np.float32), sample_rate,
+                (*clip.provenance, f"resample {clip.sample_rate}->{sample_rate} Hz"))
+
+
+def load(path: str | Path, *, sample_rate: int | None = None, channels: int | None = None,
+         max_duration_s: float = DEFAULT_MAX_DURATION_S) -> Clip:
+    """Read an audio file. Resamples or changes channel count only when asked to."""
+    import soundfile as sf
+
+    p = Path(path)
+    if not p.is_file():
+        raise ToolInputError(f"audio file {str(p)!r} does not exist or is not a file")
+    if p.suffix.lower() not in FORMATS:
+        raise ToolInputError(f"unsupported audio type {p.suffix!r} for {p.name}; expected one of "
+                             f"{', '.join(FORMATS)}")
+    try:
+        info = sf.info(str(p))
+    except Exception as err:  # libsndfile's messages are terse; say what we expected
+        raise ToolInputError(f"cannot read {p.name} as audio ({err}); expected a valid "
+                             f"{', '.join(FORMATS)} file") from err
+    if info.frames <= 0:
+        raise ToolInputError(f"{p.name} holds no audio frames")
+    if info.duration > max_duration_s:
+        raise ToolInputError(f"{p.name} lasts {info.duration:.0f}s, over the {max_duration_s:.0f}s limit; "
+                             "trim it first or raise max_duration_s")
+    data, sr = sf.read(str(p), dtype="float32", always_2d=True)
+    x = data.T
+    if x.shape[0] > MAX_CHANNELS and channels is None:
+        raise ToolInputError(f"{p.name} has {x.shape[0]} channels; Bandmate works in mono or stereo. "
+                             "Pass channels=2 to downmix explicitly")
+    if x.shape[0] > MAX_CHANNELS:
+        x = np.stack([x[0::2].mean(axis=0), x[1::2].mean(axis=0)])
+    clip = Clip(x, sr, (f"file:{p.name}",))
+    if channels is not None:
+        clip = clip.with_channels(channels)
+    if sample_rate is not None:
+        clip = resample(clip, sample_rate)
+    return clip
+
+
+def save(clip: Clip, path: str | Path, *, subtype: str | None = None) -> Path:
+    """Write ``clip`` to ``path``; the format follows the extension. Written atomically."""
+    import soundfile as sf
+
+    p = Path(path)
+    fmt = FORMATS.get(p.suffix.lower())
+    if fmt is None:
+        raise ToolInputError(f"cannot write {p.suffix!r}; expected one of {', '.join(FORMATS)}")
+    p.parent.mkdir(parents=True, exist_ok=True)
+    if subtype is None:
+        subtype = {"WAV": "FLOAT", "FLAC": "PCM_24", "OGG": "VORBIS", "MP3": "MPEG_LAYER_III"}[fmt]
+    data = clip.samples.T
+    if subtype.startswith("PCM") or fmt in ("OGG", "MP3"):
+        data = np.clip(data, -1.0, 1.0)
+    tmp = p.with_name(f".{p.name}.tmp")
+    sf.write(str(tmp), data, clip.sample_rate, format=fmt, subtype=subtype)
+    tmp.replace(p)
+    return p

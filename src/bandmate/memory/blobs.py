@@ -1,0 +1,108 @@
+"""Content-addressed storage of audio and byte blobs under ``<home>/blobs``.
+
+Audio is stored as 24-bit FLAC. To keep float headroom, samples are divided by a power-of-two
+``scale`` >= peak before quantising (exact in binary), and the scale is kept in the blob's name. A clip
+that went through ``quantize`` round-trips bit-exactly. Files are written to a temp name and renamed,
+so a reader never sees a half-written blob; a crash leaves at most an orphan temp file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import numpy as np
+
+from bandmate.core.clip import Clip
+from bandmate.core.errors import SessionError
+
+_FULL = float(2**23)
+
+
+def _scale_for(x: np.ndarray) -> float:
+    peak = float(np.abs(x).max()) if x.size else 0.0
+    return 1.0 if peak <= 1.0 else float(2 ** int(np.ceil(np.log2(peak))))
+
+
+def quantize(clip: Clip) -> Clip:
+    """The clip exactly as it will read back from storage (24-bit with power-of-two headroom)."""
+    scale = _scale_for(clip.samples)
+    ints = np.clip(np.round(clip.samples / scale * _FULL), -_FULL, _FULL - 1)
+    q = (ints / _FULL * scale).astype(np.float32)
+    if np.array_equal(q, clip.samples):
+        return clip
+    return Clip(q, clip.sample_rate, clip.provenance)
+
+
+def clip_key(clip: Clip) -> str:
+    h = hashlib.sha256()
+    h.update(f"{clip.sample_rate}:{clip.channels}:{clip.frames}:".encode())
+    h.update(clip.samples.tobytes())
+    return h.hexdigest()[:32]
+
+
+class BlobStore:
+    def __init__(self, root: Path):
+        self.root = Path(root)
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    def _dir(self, key: str) -> Path:
+        return self.root / key[:2]
+
+    def _find(self, key: str, suffix: str) -> Path:
+        d = self._dir(key)
+        hits = sorted(d.glob(f"{key}*{suffix}")) if d.is_dir() else []
+        if not hits:
+            raise SessionError(f"stored object {key} is missing from {self.root}; the data directory "
+                               "may have been edited by hand")
+        return hits[0]
+
+    @staticmethod
+    def _write_atomic(path: Path, write) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        write(tmp)
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        tmp.replace(path)
+
+    def put_clip(self, clip: Clip) -> str:
+        """Store ``clip`` (quantised) and return its key. Idempotent."""
+        import soundfile as sf
+
+        clip = quantize(clip)
+        key = clip_key(clip)
+        d = self._dir(key)
+        if d.is_dir() and any(d.glob(f"{key}*.flac")):
+            return key
+        scale = _scale_for(clip.samples)
+        ints = (np.round(clip.samples.T / scale * _FULL).astype(np.int64).clip(-(2**23), 2**23 - 1)
+                .astype(np.int32) << 8)
+        path = d / f"{key}.s{int(np.log2(scale))}.flac"
+        self._write_atomic(path, lambda tmp: sf.write(str(tmp), ints, clip.sample_rate,
+                                                      format="FLAC", subtype="PCM_24"))
+        return key
+
+    def get_clip(self, key: str, provenance: str | None = None) -> Clip:
+        import soundfile as sf
+
+        path = self._find(key, ".flac")
+        scale = 2.0 ** int(path.name.split(".")[1][1:])
+        ints, sr = sf.read(str(path), dtype="int32", always_2d=True)
+        x = ((ints >> 8).astype(np.float64) / _FULL * scale).astype(np.float32)
+        return Clip(np.ascontiguousarray(x.T), sr, (provenance or f"blob:{key}",))
+
+    def put_bytes(self, data: bytes, suffix: str = ".bin") -> str:
+        key = hashlib.sha256(data).hexdigest()[:32]
+        path = self._dir(key) / f"{key}{suffix}"
+        if not path.exists():
+            self._write_atomic(path, lambda tmp: tmp.write_bytes(data))
+        return key
+
+    def get_bytes(self, key: str) -> bytes:
+        d = self._dir(key)
+        hits = [p for p in d.glob(f"{key}*") if p.suffix != ".flac"] if d.is_dir() else []
+        if not hits:
+            raise SessionError(f"stored object {key} is missing from {self.root}")
+        return hits[0].read_bytes()

@@ -1,0 +1,52 @@
+"""The musical state table of a version: what is known about the music, kept as plain JSON.
+
+Times are in seconds from the start of the mix. ``chords`` is a timeline of
+``{"start_s", "end_s", "label"}`` with labels like ``"A:min"``/``"C:maj"``/``"N"`` (mir_eval syntax);
+``mixer`` maps a stem name to ``{"gain_db", "pan", "mute"}`` (pan -1 left .. +1 right).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ChordSpan(BaseModel):
+    start_s: float
+    end_s: float
+    label: str
+
+
+class StripSettings(BaseModel):
+    gain_db: float = 0.0
+    pan: float = Field(0.0, ge=-1.0, le=1.0)
+    mute: bool = False
+
+
+class StateTable(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    tempo_bpm: float | None = None
+    time_signature: str = "4/4"
+    offset_s: float = 0.0
+    key: str | None = None
+    chords: list[ChordSpan] = Field(default_factory=list)
+    beats_s: list[float] = Field(default_factory=list)
+    downbeats_s: list[float] = Field(default_factory=list)
+    instrumentation: list[str] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list)
+    loudness_lufs: float | None = None
+    mixer: dict[str, StripSettings] = Field(default_factory=dict)
+    symbolic: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+    def brief(self) -> dict[str, Any]:
+        """A compact view for prompts and listings (no per-beat arrays)."""
+        d = self.to_json()
+        d["beats_s"] = f"{len(self.beats_s)} beats"
+        d["downbeats_s"] = f"{len(self.downbeats_s)} downbeats"
+        d["chords"] = " | ".join(c.label for c in self.chords[:32])
+        return d

@@ -1,0 +1,29 @@
+"""Bandmate's tools: one module per tool, each exporting ``SPEC``; ``default_registry`` collects them."""
+
+from __future__ import annotations
+
+import importlib
+from functools import lru_cache
+
+from bandmate.tools.spec import Registry, ToolSpec
+
+# Order is the order users and models see. Later issues append here.
+TOOL_MODULES = (
+    "eq", "compressor", "limiter", "reverb", "delay", "chorus", "saturation", "gain", "stereo_width",
+    "pitch_shift", "time_stretch", "fade", "trim", "describe",
+)
+
+
+def _load(module: str) -> ToolSpec | None:
+    try:
+        mod = importlib.import_module(f"bandmate.tools.{module}")
+    except ModuleNotFoundError as err:
+        if err.name == f"bandmate.tools.{module}":
+            return None  # not written yet
+        raise
+    return mod.SPEC
+
+
+@lru_cache(maxsize=1)
+def default_registry() -> Registry:
+    return Registry([s for s in (_load(m) for m in TOOL_MODULES) if s is not None])

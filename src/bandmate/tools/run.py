@@ -1,0 +1,94 @@
+"""Running one tool call against a session: validate, execute on a context, commit one version.
+
+A call that raises leaves the session exactly as it was: nothing is committed until the tool returns.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel
+
+from bandmate.core.settings import Settings
+from bandmate.memory.store import Store, Version
+from bandmate.tools.context import Backends, ToolContext
+from bandmate.tools.mixing import render_mix
+from bandmate.tools.spec import Registry
+
+
+@dataclass
+class ToolOutcome:
+    tool: str
+    args: BaseModel
+    result: BaseModel
+    version: Version | None  # the new version, or None for read-only calls / no change
+    seconds: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {"tool": self.tool, "args": self.args.model_dump(mode="json"),
+                "result": self.result.model_dump(mode="json"),
+                "version": self.version.id if self.version else None, "seconds": round(self.seconds, 4)}
+
+
+def context_for(store: Store, version: Version, settings: Settings | None = None,
+                backends: Backends | None = None) -> ToolContext:
+    return ToolContext(state=version.state, settings=settings, backends=backends,
+                       loader=store.clip, mix_key=version.mix, stem_keys=version.stems,
+                       assets=version.assets, asset_loader=store.blobs.get_bytes,
+                       session_id=version.session_id, version_id=version.id)
+
+
+def run_tool(registry: Registry, name: str, raw_args: dict[str, Any] | BaseModel | None, *, store: Store,
+             session_id: str, settings: Settings | None = None, backends: Backends | None = None,
+             note: str = "") -> ToolOutcome:
+    spec = registry[name]
+    args = spec.parse_args(raw_args)
+    t0 = time.perf_counter()
+    version = store.version(session_id)
+    ctx = context_for(store, version, settings, backends)
+    result = spec.fn(args, ctx)
+    if spec.read_only or not (ctx.changed or ctx.state != version.state):
+        return ToolOutcome(name, args, result, None, time.perf_counter() - t0)
+    new = commit_context(store, version, ctx, registry, step={
+        "tool": name, "args": args.model_dump(mode="json"), "result": result.model_dump(mode="json"),
+        "note": note})
+    return ToolOutcome(name, args, result, new, time.perf_counter() - t0)
+
+
+def commit_context(store: Store, version: Version, ctx: ToolContext, registry: Registry,
+                   step: dict[str, Any]) -> Version:
+    """Turn a context's staged changes into a new version (stems, mix, bus, state, assets)."""
+    stems_changed = any(k != "mix" for k in ctx.staged) or bool(ctx.removed)
+    mixer_changed = ctx.state.mixer != version.state.mixer
+    names = ctx.stem_names()
+    stems: dict[str, Any] = {n: (ctx.key_of(n) or ctx.clip(n)) for n in names}
+    bus = list(version.bus)
+    if "mix" in ctx.staged and names and not stems_changed:
+        bus.append({"tool": step["tool"], "args": step["args"]})  # a mix-bus move over the stems
+        mix: Any = ctx.staged["mix"]
+    elif names and (stems_changed or mixer_changed):
+        clips = {n: ctx.clip(n) for n in names}
+        sr = next(iter(clips.values())).sample_rate
+        mix = render_mix(clips, ctx.state, bus, sr, registry, ctx.settings, ctx.backends)
+    elif "mix" in ctx.staged:
+        mix = ctx.staged["mix"]
+    else:
+        mix = version.mix
+    if not names:
+        bus = []
+    assets = dict(version.assets)
+    for aname, data in ctx.new_assets.items():
+        assets[aname] = store.blobs.put_bytes(data, suffix=_suffix(aname))
+    for gone in ctx.removed:
+        for aname in [a for a in assets if a.endswith(f":{gone}")]:
+            del assets[aname]
+    ctx.state.instrumentation = names or ctx.state.instrumentation
+    return store.commit(version.session_id, parent=version.id, mix=mix, stems=stems, state=ctx.state,
+                        bus=bus, assets=assets, step=step)
+
+
+def _suffix(asset_name: str) -> str:
+    kind = asset_name.split(":", 1)[0]
+    return {"midi": ".mid", "notes": ".json", "json": ".json"}.get(kind, ".bin")

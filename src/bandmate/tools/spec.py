@@ -1,0 +1,89 @@
+"""A tool declared once: typed arguments, typed result, one function ``fn(args, ctx) -> Result``.
+
+Every external interface (OpenAI schema, LangChain, MCP, CLI) is derived from a ToolSpec by the
+adapters in ``tools/adapters``; nothing about a tool is restated anywhere else.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from bandmate.core.errors import ToolInputError
+
+
+@dataclass(frozen=True)
+class ToolSpec:
+    name: str
+    Args: type[BaseModel]
+    Result: type[BaseModel]
+    fn: Callable[[Any, Any], BaseModel]
+    read_only: bool = False  # True: never records a version (e.g. describe)
+    category: str = "effect"
+
+    @property
+    def description(self) -> str:
+        """The function's docstring: its first line is what a model reads first."""
+        return inspect.cleandoc(self.fn.__doc__ or self.name)
+
+    @property
+    def summary(self) -> str:
+        return self.description.splitlines()[0]
+
+    def parse_args(self, raw: dict[str, Any] | BaseModel | None) -> BaseModel:
+        """Validate raw arguments; a failure becomes a ToolInputError listing every problem."""
+        if isinstance(raw, self.Args):
+            return raw
+        if isinstance(raw, BaseModel):
+            raw = raw.model_dump()
+        if raw is None:
+            raw = {}
+        if not isinstance(raw, dict):
+            raise ToolInputError(f"arguments for {self.name} must be a JSON object, got {type(raw).__name__}")
+        try:
+            return self.Args.model_validate(raw)
+        except ValidationError as err:
+            raise ToolInputError(format_validation_error(self.name, err)) from None
+
+
+def format_validation_error(tool: str, err: ValidationError) -> str:
+    parts = []
+    for e in err.errors():
+        loc = ".".join(str(p) for p in e["loc"]) or "(arguments)"
+        got = e.get("input")
+        got_s = "" if isinstance(got, dict) else f" (got {got!r})"
+        parts.append(f"{loc}: {e['msg']}{got_s}")
+    return f"invalid arguments for {tool}: " + "; ".join(parts)
+
+
+class Registry:
+    """Name -> ToolSpec, in declaration order."""
+
+    def __init__(self, specs: list[ToolSpec]):
+        self._specs: dict[str, ToolSpec] = {}
+        for s in specs:
+            if s.name in self._specs:
+                raise ValueError(f"tool {s.name!r} declared twice")
+            self._specs[s.name] = s
+
+    def __getitem__(self, name: str) -> ToolSpec:
+        try:
+            return self._specs[name]
+        except KeyError:
+            raise ToolInputError(f"unknown tool {name!r}; valid tools: {', '.join(self._specs)}") from None
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._specs
+
+    def __iter__(self):
+        return iter(self._specs.values())
+
+    def __len__(self) -> int:
+        return len(self._specs)
+
+    def names(self) -> list[str]:
+        return list(self._specs)
