@@ -11,6 +11,9 @@ from bandmate.tools.spec import Registry, ToolSpec
 TOOL_MODULES = (
     "eq", "compressor", "limiter", "reverb", "delay", "chorus", "saturation", "gain", "stereo_width",
     "pitch_shift", "time_stretch", "fade", "trim", "describe",
+    # music tools (module name -> tool name is the module's SPEC.name; `continue` lives in continuation.py)
+    "generate", "continuation", "inpaint", "add_stem", "remove_stem", "extract_stem", "replace_stem", "mix",
+    "separate", "analyze",
 )
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from bandmate.core.errors import ToolFailed, ToolInputError
 from bandmate.core.settings import Settings
 from bandmate.memory.store import Store, Version
 from bandmate.tools.context import Backends, ToolContext
@@ -41,11 +42,17 @@ def context_for(store: Store, version: Version, settings: Settings | None = None
 
 
 def run_tool(registry: Registry, name: str, raw_args: dict[str, Any] | BaseModel | None, *, store: Store,
-             session_id: str, settings: Settings | None = None, backends: Backends | None = None,
-             note: str = "") -> ToolOutcome:
+             session_id: str | None, settings: Settings | None = None, backends: Backends | None = None,
+             note: str = "", user: str = "default") -> ToolOutcome:
+    """Validate and run one call. With ``session_id=None`` only session-creating tools may run."""
     spec = registry[name]
     args = spec.parse_args(raw_args)
     t0 = time.perf_counter()
+    if session_id is None:
+        if not spec.creates_session:
+            raise ToolInputError(f"{name} works on an existing session: pass a session id "
+                                 "(create one with `bandmate session new --audio FILE` or the generate tool)")
+        return _run_creating(spec, args, store, settings, backends, registry, t0, user)
     version = store.version(session_id)
     ctx = context_for(store, version, settings, backends)
     result = spec.fn(args, ctx)
@@ -55,6 +62,26 @@ def run_tool(registry: Registry, name: str, raw_args: dict[str, Any] | BaseModel
         "tool": name, "args": args.model_dump(mode="json"), "result": result.model_dump(mode="json"),
         "note": note})
     return ToolOutcome(name, args, result, new, time.perf_counter() - t0)
+
+
+def _run_creating(spec, args, store, settings, backends, registry, t0, user) -> ToolOutcome:
+    ctx = ToolContext(settings=settings, backends=backends)
+    result = spec.fn(args, ctx)
+    names = ctx.stem_names()
+    stems = {n: ctx.clip(n) for n in names}
+    if "mix" in ctx.staged:
+        mix = ctx.staged["mix"]
+    elif stems:
+        sr = next(iter(stems.values())).sample_rate
+        mix = render_mix(stems, ctx.state, [], sr, registry, settings, backends)
+    else:
+        raise ToolFailed(f"{spec.name} produced no audio, so no session was created")
+    ctx.state.instrumentation = names or ctx.state.instrumentation
+    assets = {a: store.blobs.put_bytes(d, suffix=_suffix(a)) for a, d in ctx.new_assets.items()}
+    step = {"tool": spec.name, "args": args.model_dump(mode="json"), "result": result.model_dump(mode="json")}
+    sid = store.create_session(mix=mix, stems=stems, state=ctx.state, assets=assets, step=step, user=user,
+                               name=getattr(args, "prompt", "") or spec.name)
+    return ToolOutcome(spec.name, args, result, store.version(sid), time.perf_counter() - t0)
 
 
 def commit_context(store: Store, version: Version, ctx: ToolContext, registry: Registry,

@@ -23,6 +23,7 @@ class ToolSpec:
     Result: type[BaseModel]
     fn: Callable[[Any, Any], BaseModel]
     read_only: bool = False  # True: never records a version (e.g. describe)
+    creates_session: bool = False  # True: may run with no session and creates one (e.g. generate)
     category: str = "effect"
 
     @property
