@@ -1,0 +1,100 @@
+"""What a planner returns: a typed Plan — tool calls, a clarifying question, an answer, or a history move.
+
+Both planners (offline and LLM) produce exactly these types; the executor and every surface consume
+them. Targets are ``"mix"`` or a stem name; ranges live in the tool arguments (``start_s``/``end_s`` or
+``start_bar``/``end_bar``) and are summarised in ``range_text`` for people.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, model_validator
+
+Direction = Literal["up", "down", "same"]
+
+
+class ExpectedChange(BaseModel):
+    measure: str = Field(..., description="A measure name, e.g. 'centroid_hz' or 'band_db:80-400'.")
+    direction: Direction
+    target: str = "mix"
+    min_change: float | None = Field(None, description="Smallest change that counts, in the measure's unit.")
+
+    def text(self) -> str:
+        arrow = {"up": "↑", "down": "↓", "same": "="}[self.direction]
+        return f"{self.measure} {arrow} on {self.target}"
+
+
+class ToolCall(BaseModel):
+    tool: str
+    args: dict[str, Any] = Field(default_factory=dict)
+    why: str = ""
+
+    @property
+    def target(self) -> str:
+        return str(self.args.get("target", "mix"))
+
+    @property
+    def range_text(self) -> str:
+        a = self.args
+        if a.get("start_bar") or a.get("end_bar"):
+            s, e = a.get("start_bar"), a.get("end_bar")
+            return f"bar {s}" if s == e else f"bars {s or 1}–{e or 'end'}"
+        if a.get("start_s") is not None or a.get("end_s") is not None:
+            return f"{a.get('start_s') or 0:g}–{a.get('end_s') if a.get('end_s') is not None else 'end'}s"
+        return "whole"
+
+    def text(self) -> str:
+        shown = {k: v for k, v in self.args.items() if v is not None and k != "target"}
+        params = ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in shown.items())
+        return f"{self.tool}({params}) on {self.target} [{self.range_text}]"
+
+
+class Clarification(BaseModel):
+    question: str
+    options: list[str] = Field(..., min_length=2, max_length=4)
+
+
+class HistoryMove(BaseModel):
+    action: Literal["undo", "redo", "checkout"]
+    steps: int = Field(1, ge=1, le=100, description="How many undos/redos.")
+    version: int | None = Field(None, ge=1, description="For checkout: the version to go back to.")
+
+
+class Plan(BaseModel):
+    kind: Literal["edit", "clarify", "answer", "history"]
+    steps: list[ToolCall] = Field(default_factory=list)
+    explanation: str = ""
+    expected: list[ExpectedChange] = Field(default_factory=list)
+    clarification: Clarification | None = None
+    history: HistoryMove | None = None
+    question: str | None = Field(None, description="For answers: what was asked (e.g. 'key', 'chords').")
+    planner: str = "offline"
+    terms: list[str] = Field(default_factory=list, description="Lexicon terms the reading relied on.")
+    notes: list[str] = Field(default_factory=list, description="Things the user should know (fallbacks).")
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        if self.kind == "clarify" and self.clarification is None:
+            raise ValueError("a clarify plan needs a clarification")
+        if self.kind == "history" and self.history is None:
+            raise ValueError("a history plan needs a history move")
+        if self.kind == "edit" and not self.steps:
+            raise ValueError("an edit plan needs at least one step")
+        return self
+
+    def tools(self) -> list[str]:
+        return [s.tool for s in self.steps]
+
+    def targets(self) -> list[str]:
+        return list(dict.fromkeys(s.target for s in self.steps))
+
+    def text(self) -> str:
+        if self.kind == "clarify" and self.clarification:
+            return f"{self.clarification.question} [{' | '.join(self.clarification.options)}]"
+        lines = [self.explanation] if self.explanation else []
+        lines += [f"  {i}. {s.text()}" for i, s in enumerate(self.steps, 1)]
+        if self.expected:
+            lines.append("  expect: " + "; ".join(e.text() for e in self.expected))
+        lines += [f"  note: {n}" for n in self.notes]
+        return "\n".join(lines)
