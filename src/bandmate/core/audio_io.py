@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bandmate.core.clip import MAX_CHANNELS, Clip
+from bandmate.core.clip import MAX_CHANNELS, MAX_SAMPLE_RATE, MIN_SAMPLE_RATE, Clip
 from bandmate.core.errors import ToolInputError
 
 FORMATS = {".wav": "WAV", ".flac": "FLAC", ".ogg": "OGG", ".mp3": "MP3"}
@@ -20,6 +20,10 @@ DEFAULT_MAX_DURATION_S = 20 * 60.0
 
 def resample(clip: Clip, sample_rate: int) -> Clip:
     """Resample to ``sample_rate`` Hz with soxr (very high quality)."""
+    if isinstance(sample_rate, bool) or not isinstance(sample_rate, (int, np.integer)) \
+            or not MIN_SAMPLE_RATE <= sample_rate <= MAX_SAMPLE_RATE:
+        raise ToolInputError(f"cannot resample to {sample_rate!r}; expected an integer rate in Hz within "
+                             f"{MIN_SAMPLE_RATE}–{MAX_SAMPLE_RATE}, e.g. 44100")
     if sample_rate == clip.sample_rate:
         return clip
     import soxr
@@ -50,7 +54,12 @@ def load(path: str | Path, *, sample_rate: int | None = None, channels: int | No
     if info.duration > max_duration_s:
         raise ToolInputError(f"{p.name} lasts {info.duration:.0f}s, over the {max_duration_s:.0f}s limit; "
                              "trim it first or raise max_duration_s")
-    data, sr = sf.read(str(p), dtype="float32", always_2d=True)
+    if channels is not None and channels not in (1, 2):
+        raise ToolInputError(f"channels={channels!r} is not supported; expected 1 (mono) or 2 (stereo)")
+    try:
+        data, sr = sf.read(str(p), dtype="float32", always_2d=True)
+    except Exception as err:  # a valid header over a damaged body fails only here
+        raise ToolInputError(f"cannot decode {p.name} ({err}); the file looks damaged") from err
     x = data.T
     if x.shape[0] > MAX_CHANNELS and channels is None:
         raise ToolInputError(f"{p.name} has {x.shape[0]} channels; Bandmate works in mono or stereo. "
@@ -80,6 +89,11 @@ def save(clip: Clip, path: str | Path, *, subtype: str | None = None) -> Path:
     if subtype.startswith("PCM") or fmt in ("OGG", "MP3"):
         data = np.clip(data, -1.0, 1.0)
     tmp = p.with_name(f".{p.name}.tmp")
-    sf.write(str(tmp), data, clip.sample_rate, format=fmt, subtype=subtype)
+    try:
+        sf.write(str(tmp), data, clip.sample_rate, format=fmt, subtype=subtype)
+    except Exception as err:  # e.g. MP3 only takes rates up to 48 kHz; say so and leave no debris
+        tmp.unlink(missing_ok=True)
+        raise ToolInputError(f"cannot write {clip!r} as {fmt}/{subtype} ({err}); resample it or choose "
+                             "another format (.wav and .flac take any rate)") from err
     tmp.replace(p)
     return p

@@ -93,6 +93,8 @@ class Clip:
 
     def with_channels(self, channels: int) -> Clip:
         """Duplicate mono to stereo or average stereo to mono; explicit, never implicit."""
+        if channels not in (1, 2):
+            raise ToolInputError(f"cannot make {channels!r} channels; expected 1 (mono) or 2 (stereo)")
         if channels == self.channels:
             return self
         if channels == 2:
