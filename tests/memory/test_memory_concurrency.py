@@ -98,3 +98,17 @@ def test_many_processes_open_a_fresh_store_at_once(tmp_path):
     for p in procs:
         out, err = p.communicate(timeout=60)
         assert p.returncode == 0 and out.strip() == "0", err[-2000:]
+
+
+def test_threads_storing_the_same_audio_at_once(tmp_path):
+    """Several threads saving identical audio (a common stem) all succeed and leave one file."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    store = Store(tmp_path / "home")
+    clip = noise(3.0, channels=2, amplitude=0.1, seed=9)
+    with ThreadPoolExecutor(4) as pool:
+        keys = list(pool.map(lambda _: store.blobs.put_clip(clip), range(8)))
+    assert len(set(keys)) == 1
+    files = [p.name for p in store.blobs.root.rglob("*") if p.is_file()]
+    assert files == [f"{keys[0]}.s0.flac"]  # no leftover temp files either
+    assert store.clip(keys[0]).frames == clip.frames

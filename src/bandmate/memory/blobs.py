@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import uuid
 from pathlib import Path
 
 import numpy as np
@@ -42,6 +43,14 @@ def clip_key(clip: Clip) -> str:
     return h.hexdigest()[:32]
 
 
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 class BlobStore:
     def __init__(self, root: Path):
         self.root = Path(root)
@@ -58,14 +67,23 @@ class BlobStore:
                                "may have been edited by hand")
         return hits[0]
 
-    @staticmethod
-    def _write_atomic(path: Path, write) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        write(tmp)
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
-        tmp.replace(path)
+    def _write_atomic(self, path: Path, write) -> None:
+        if not path.parent.is_dir():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _fsync_dir(self.root)
+        # unique per writer (pid + random), so two threads storing the same audio never share a temp file
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+        try:
+            write(tmp)
+            with open(tmp, "rb") as fh:
+                os.fsync(fh.fileno())
+            tmp.replace(path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        # the rename must be on disk before the database commit that refers to this blob; otherwise
+        # a power cut could keep the commit (SQLite syncs it) and lose the blob's directory entry
+        _fsync_dir(path.parent)
 
     def put_clip(self, clip: Clip) -> str:
         """Store ``clip`` (quantised) and return its key. Idempotent."""
