@@ -21,7 +21,9 @@ from bandmate.tools.spec import Registry
 # Smallest change a listener would notice, per measure family (in the measure's unit).
 NOTICEABLE = {"band_db": 0.5, "loudness_lufs": 0.5, "crest_db": 0.5, "centroid_hz": 0.02,
               "rolloff_hz": 0.02, "stereo_width": 0.05, "decay_s": 0.05, "onset_rate": 0.1,
-              "duration_s": 0.05}
+              "duration_s": 0.05, "stem_count": 1.0, "tempo_bpm": 1.0}
+SESSION_MEASURES = {"stem_count": lambda v: float(len(v.stems)),
+                    "tempo_bpm": lambda v: float(v.state.tempo_bpm or 0.0)}
 RELATIVE = {"centroid_hz", "rolloff_hz", "stereo_width", "decay_s", "onset_rate"}  # fractions, not units
 
 
@@ -97,6 +99,11 @@ def measure_expected(session: Session, expected: list[ExpectedChange], before_v:
                      after_v: int) -> list[Measured]:
     out = []
     for exp in expected:
+        if exp.measure in SESSION_MEASURES:
+            b, a = (SESSION_MEASURES[exp.measure](session.version(v)) for v in (before_v, after_v))
+            ok, big = judge(exp, b, a)
+            out.append(Measured(exp, b, a, ok, big))
+            continue
         try:
             b = measures.measure(exp.measure, target_clip(session, exp.target, before_v))
             a = measures.measure(exp.measure, target_clip(session, exp.target, after_v))

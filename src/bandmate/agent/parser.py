@@ -12,7 +12,11 @@ import re
 from dataclasses import dataclass, field
 
 from bandmate.agent.vocabulary import (
-    ACTION_VERBS, NUMBER_WORDS, ORDINALS, QUESTION_TOPICS, STEM_ALIASES,
+    ACTION_VERBS,
+    NUMBER_WORDS,
+    ORDINALS,
+    QUESTION_TOPICS,
+    STEM_ALIASES,
 )
 from bandmate.memory.lexicon import INTENSITY_WORDS
 
@@ -131,10 +135,10 @@ def find_range(text: str) -> Range | None:
         (rf"\bbars?\s+{n}\s*(?:to|through|thru|until|and)\s*(?:bar\s*)?{n}", "bars_ab"),
         (rf"\bfrom bar\s+{n}\s+(?:to|until|through)\s+(?:bar\s+)?{n}", "bars_ab"),
         (rf"\b(last|final|first|opening|closing)\s+{n}\s+bars?\b", "bars_rel"),
-        (rf"\b(last|final|first|opening|closing)\s+bar\b", "bar_rel1"),
+        (r"\b(last|final|first|opening|closing)\s+bar\b", "bar_rel1"),
         (rf"\b(?:end|middle|start|beginning) of bar\s+{n}", "bar_one"),
         (rf"\b(?:in|at|on|during|for)?\s*bar\s+{n}\b", "bar_one"),
-        (rf"\b(first|second|third|fourth|fifth|sixth|seventh|eighth)\s+bar\b", "bar_ord"),
+        (r"\b(first|second|third|fourth|fifth|sixth|seventh|eighth)\s+bar\b", "bar_ord"),
         (rf"\b(?:from|between)\s+{n}\s*(?:s|sec|secs|seconds)?\s*(?:to|and|until|-)\s*{n}\s*(?:s|sec|secs|seconds)\b",
          "secs_ab"),
         (r"\b(?:from|between)\s+(\d+):(\d\d)\s*(?:to|and|until|-)\s*(\d+):(\d\d)", "mmss_ab"),

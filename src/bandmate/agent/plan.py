@@ -19,6 +19,7 @@ class ExpectedChange(BaseModel):
     direction: Direction
     target: str = "mix"
     min_change: float | None = Field(None, description="Smallest change that counts, in the measure's unit.")
+    clause: int = Field(0, ge=0, description="Which part of the request this belongs to (0-based).")
 
     def text(self) -> str:
         arrow = {"up": "↑", "down": "↓", "same": "="}[self.direction]
@@ -29,6 +30,7 @@ class ToolCall(BaseModel):
     tool: str
     args: dict[str, Any] = Field(default_factory=dict)
     why: str = ""
+    clause: int = Field(0, ge=0, description="Which part of the request this belongs to (0-based).")
 
     @property
     def target(self) -> str:

@@ -127,3 +127,14 @@ def scaled_recipe(entry: LexiconEntry, factor: float, *, invert: bool = False) -
                                    max(lo, hi) if not invert else -min(lo, hi)), 3)
         calls.append((step.tool, args))
     return calls
+
+
+EXEMPLARS_PATH = Path(__file__).resolve().parents[1] / "prompts" / "exemplars.yaml"
+
+
+def load_exemplars(path: Path | None = None) -> dict[str, list[str]]:
+    """Intent -> example utterances (``prompts/exemplars.yaml``)."""
+    raw = yaml.safe_load(Path(path or EXEMPLARS_PATH).read_text()) or {}
+    if not isinstance(raw, dict) or not all(isinstance(v, list) for v in raw.values()):
+        raise LexiconError(f"{path or EXEMPLARS_PATH}: expected a mapping of intent -> list of utterances")
+    return {str(k): [str(u) for u in v] for k, v in raw.items()}

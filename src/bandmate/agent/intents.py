@@ -1,0 +1,293 @@
+"""Actions named by a request ("remove the drums", "extend by 8 bars"): exact cues and plan steps.
+
+Each builder turns a parsed Clause into tool calls with explanations and expected measurable changes.
+Vague qualities ("warmer") are not here: they come from the lexicon (see ``offline.py``).
+"""
+
+from __future__ import annotations
+
+import re
+
+from bandmate.agent.parser import Clause
+from bandmate.agent.plan import ExpectedChange, ToolCall
+from bandmate.agent.view import SessionView
+
+# Intent -> regex cue on the normalised clause. Checked in this order; the first match wins.
+CUES: list[tuple[str, str]] = [
+    ("separate", r"\b(separate|split (it|this|the track|the song)? ?into stems|unmix|stem (it|this) out)\b"),
+    ("unmute", r"\b(unmute|bring (the \w+ )?back|turn (the \w+ )?back on)\b"),
+    ("mute", r"\b(mute|silence|switch off)\b"),
+    ("extract_stem", r"\b(solo|isolate|extract|acapella|a cappella|on (its|their) own|by itself|"
+                     r"just the|only (keep )?the)\b"),
+    ("remove_stem", r"\b(remove|get rid of|lose|take out|kill|delete|drop) (the |all the |that )?"
+                    r"(drums?|bass|vocals?|vox|keys|piano|guitars?|lead|pad|strings|brass|percussion|other|"
+                    r"melody|synth)\b|\bwithout (the )?\w+\b|\bno more (drums|bass|vocals|keys|guitar|pad|strings)\b"),
+    ("replace_stem", r"\b(replace|swap|rewrite|change|try another|different) (the )?\w+( part| line| pattern)?"
+                     r" (with|for|into|to|in)\b|\btry another \w+ part\b"),
+    ("inpaint", r"\b(fill|breakdown|regenerate|redo (bar|bars|the)|variation|rewrite (bar|bars|the))\b"),
+    ("continue", r"\b(extend|continue|keep going|make it longer|longer|\d+ more bars|more bars|run on)\b"),
+    ("add_stem", r"\b(add|bring in|layer|throw in|introduce|put (a|an|some))\b"),
+    ("transpose", r"\b(transpose|key change|change the key|semitones?|half[- ]steps?|whole step|octave|"
+                  r"pitch (it )?(up|down))\b"),
+    ("tempo", r"\b(bpm|tempo|faster|slower|speed (it )?up|slow (it )?down|uptempo|half[- ]?speed|double[- ]?time)\b"),
+    ("trim", r"\b(trim|cut off|chop off|shorten|cut the (first|last|intro|outro))\b"),
+    ("fade", r"\bfade[sd]? ?(in|out|up|down)?\b"),
+    ("pan", r"\bpan\b|\b(to|on) the (left|right)\b|\bcent(er|re) the\b|\bhard (left|right)\b"),
+    ("louder", r"\b(louder|turn (it |them |the \w+ )?up|bring (it |them |the \w+ )?up|boost the level|"
+               r"push (it |the \w+ )?(up|forward)|can't hear|cannot hear|buried)\b"),
+    ("quieter", r"\b(quieter|softer|turn (it |them |the \w+ )?down|bring (it |them |the \w+ )?down|too loud|"
+                r"drowning)\b"),
+    ("generate", r"\b(start over|from scratch|new (song|track|loop|beat|idea)|generate|compose|"
+                 r"make me an?|give me an?|create an?|write an?)\b"),
+]
+
+
+def cue_intent(clause: Clause, view: SessionView) -> str | None:
+    if clause.history:
+        return clause.history[0] if clause.history[0] != "checkout" else "checkout"
+    if clause.question:
+        return "question"
+    t = clause.text
+    for intent, pat in CUES:
+        if re.search(pat, t):
+            if intent == "add_stem" and not clause.instrument:
+                continue
+            if intent == "generate" and not view.empty and not re.search(r"start over|from scratch|new ", t):
+                continue
+            return intent
+    if clause.key and re.search(r"\b(put|make|change|move|shift|take|play)\b", t):
+        return "transpose"
+    if clause.tempo_bpm and not view.empty:
+        return "tempo"
+    if "gain_db" in clause.numbers and "freq_hz" not in clause.numbers:
+        return "louder" if clause.numbers["gain_db"] > 0 else "quieter"
+    if "gain_db" in clause.numbers and "freq_hz" in clause.numbers:
+        return "eq_exact"
+    return None
+
+
+def bar_args(clause: Clause, view: SessionView) -> dict:
+    """start/end arguments for the clause's range (bars resolved against the session length)."""
+    r = clause.range
+    if r is None:
+        return {}
+    if r.unit == "bars":
+        a, b = r.resolve(total_bars=view.total_bars)
+        return {"start_bar": int(a), "end_bar": int(b)}
+    a, b = r.resolve(total_s=view.duration_s)
+    return {"start_s": round(a, 3), "end_s": round(b, 3)}
+
+
+def target_of(clause: Clause, view: SessionView) -> str:
+    stems = [s for s in clause.stems if s != "mix"]
+    return stems[0] if stems else "mix"
+
+
+def exp(measure: str, direction: str, target: str, min_change: float | None = None) -> ExpectedChange:
+    return ExpectedChange(measure=measure, direction=direction, target=target, min_change=min_change)
+
+
+def build(intent: str, clause: Clause, view: SessionView) -> tuple[list[ToolCall], str, list[ExpectedChange]]:
+    """Steps, explanation and expected changes for an action intent."""
+    fn = globals().get(f"_build_{intent}")
+    if fn is None:
+        raise KeyError(intent)
+    return fn(clause, view)
+
+
+def _build_separate(c, v):
+    return [ToolCall(tool="separate", args={}, why="split the mix into drums, bass, vocals and other")], \
+        "Splitting the mix into stems so each part can be edited on its own.", []
+
+
+def _stem_required(c, v, verb):
+    t = target_of(c, v)
+    return t if t != "mix" else None
+
+
+def _build_remove_stem(c, v):
+    stem = _stem_required(c, v, "remove") or "vocals"
+    return [ToolCall(tool="remove_stem", args={"stem": stem}, why=f"take the {stem} out")], \
+        f"Removing the {stem}; every other part stays exactly as it is.", [exp("stem_count", "down", "mix")]
+
+
+def _build_extract_stem(c, v):
+    stem = _stem_required(c, v, "solo") or "vocals"
+    return [ToolCall(tool="extract_stem", args={"stem": stem}, why=f"keep only the {stem}")], \
+        f"Keeping only the {stem} (a solo of that part).", []
+
+
+def _build_mute(c, v, mute=True):
+    stem = _stem_required(c, v, "mute") or "vocals"
+    word = "Muting" if mute else "Unmuting"
+    return [ToolCall(tool="mix", args={"stem": stem, "mute": mute}, why=f"{word.lower()} {stem}")], \
+        f"{word} the {stem} in the mix (the stem itself is kept).", []
+
+
+def _build_unmute(c, v):
+    return _build_mute(c, v, mute=False)
+
+
+def _build_replace_stem(c, v):
+    stem = _stem_required(c, v, "replace") or "drums"
+    m = re.search(r"\b(?:with|for|into|to|in)\s+(?:a |an |some )?(.+)$", c.text)
+    style = m.group(1) if m else "a different pattern"
+    return [ToolCall(tool="replace_stem", args={"stem": stem, "style": style},
+                     why=f"recompose the {stem} part as {style}")], \
+        f"Rewriting the {stem} as {style}, keeping tempo, key and chords; other stems untouched.", []
+
+
+def _build_inpaint(c, v):
+    args = bar_args(c, v) or {"start_bar": max(1, int(v.total_bars or 4)), "end_bar": max(1, int(v.total_bars or 4))}
+    m = re.search(r"\b((?:drum )?fill|breakdown|variation|build(?:-?up)?|drop)\b", c.text)
+    instruction = (m.group(1) if m else "variation")
+    if "fill" in instruction and "drums" not in c.stems and c.stems == []:
+        instruction = "drum fill"
+    stems = [s for s in c.stems if s != "mix"] or (["drums"] if "fill" in instruction else [])
+    if stems:
+        args["stems"] = stems
+    args["instruction"] = instruction
+    where = f"bars {args.get('start_bar')}–{args.get('end_bar')}" if "start_bar" in args else "the range"
+    return [ToolCall(tool="inpaint", args=args, why=f"{instruction} in {where}")], \
+        f"Regenerating {where} as a {instruction}{' on ' + ', '.join(stems) if stems else ''}, joined " \
+        "seamlessly to what comes before and after.", [exp("duration_s", "same", "mix")]
+
+
+def _build_continue(c, v):
+    n = c.numbers
+    args = {"bars": int(n["bars"])} if "bars" in n else {"seconds": float(n["seconds"])} if "seconds" in n \
+        else {"bars": 4 if v.state.tempo_bpm else None, "seconds": None if v.state.tempo_bpm else 8.0}
+    args = {k: val for k, val in args.items() if val is not None}
+    how = f"{args['bars']} bars" if "bars" in args else f"{args['seconds']:g} s"
+    return [ToolCall(tool="continue", args=args, why=f"extend by {how}")], \
+        f"Extending the piece by {how} in the same style, tempo, key and chords.", [exp("duration_s", "up", "mix")]
+
+
+def _build_add_stem(c, v):
+    inst = c.instrument or "pad"
+    args = {"instrument": inst, **bar_args(c, v)}
+    where = f" in bars {args['start_bar']}–{args['end_bar']}" if "start_bar" in args else ""
+    return [ToolCall(tool="add_stem", args=args, why=f"write a {inst} part{where}")], \
+        f"Adding a {inst} part{where} that follows the session's tempo, key, chords and groove.", \
+        [exp("stem_count", "up", "mix")]
+
+
+NOTE_PC = {"c": 0, "c#": 1, "db": 1, "d": 2, "d#": 3, "eb": 3, "e": 4, "f": 5, "f#": 6, "gb": 6, "g": 7,
+           "g#": 8, "ab": 8, "a": 9, "a#": 10, "bb": 10, "b": 11}
+
+
+def semitones_between(key_from: str | None, key_to: str) -> int | None:
+    if not key_from:
+        return None
+    a, b = key_from.split()[0].lower(), key_to.split()[0].lower()
+    if a not in NOTE_PC or b not in NOTE_PC:
+        return None
+    d = (NOTE_PC[b] - NOTE_PC[a]) % 12
+    return d - 12 if d > 6 else d
+
+
+def _build_transpose(c, v):
+    st = c.numbers.get("semitones")
+    if st is None and re.search(r"whole step|whole tone", c.text):
+        st = -2 if "down" in c.text else 2
+    if st is None and c.key:
+        st = semitones_between(v.state.key, c.key)
+    if st is None:
+        st = -1 if re.search(r"\bdown|lower\b", c.text) else 1
+    why = f"shift pitch {st:+d} semitones" + (f" to {c.key}" if c.key else "")
+    return [ToolCall(tool="pitch_shift", args={"target": target_of(c, v), "semitones": float(st)}, why=why)], \
+        f"Transposing {st:+d} semitones{' to ' + c.key if c.key else ''}; tempo stays the same.", \
+        [exp("duration_s", "same", "mix")]
+
+
+def _build_tempo(c, v):
+    cur = v.state.tempo_bpm
+    if c.tempo_bpm and cur:
+        args = {"target_bpm": float(c.tempo_bpm)}
+        how = f"from {cur:g} to {c.tempo_bpm:g} BPM"
+    else:
+        slower = bool(re.search(r"slow|down|half", c.text))
+        rate = 1 - 0.08 * c.intensity if slower else 1 + 0.08 * c.intensity
+        rate = 0.5 if "half" in c.text else 2.0 if "double" in c.text else rate
+        args = {"rate": round(rate, 3)}
+        how = f"by a factor of {rate:.2f}"
+    faster = args.get("rate", 1) > 1 or (cur and c.tempo_bpm and c.tempo_bpm > cur)
+    return [ToolCall(tool="time_stretch", args=args, why=f"change tempo {how}")], \
+        f"Changing the tempo {how}; pitch stays the same.", [exp("duration_s", "down" if faster else "up", "mix")]
+
+
+def _build_trim(c, v):
+    r = bar_args(c, v)
+    total = v.duration_s
+    if c.range is not None and c.range.relative == "first":  # "cut the first 2 bars": keep what follows
+        args = {"start_bar": r["end_bar"] + 1} if "end_bar" in r else {"start_s": r.get("end_s", 0.0)}
+    elif c.range is not None and c.range.relative == "last":
+        args = {"end_bar": r["start_bar"] - 1} if "start_bar" in r else {"end_s": r.get("start_s", total)}
+    elif "intro" in c.text:
+        args = {"start_bar": 5} if v.state.tempo_bpm else {"start_s": min(8.0, total / 4)}
+    else:
+        args = r or {"end_s": round(total * 0.75, 3)}
+    return [ToolCall(tool="trim", args=args, why="keep only the wanted part")], \
+        "Trimming the piece to the part you want to keep.", [exp("duration_s", "down", "mix")]
+
+
+def _build_fade(c, v):
+    r = bar_args(c, v)
+    length = c.numbers.get("seconds")
+    if length is None and "start_bar" in r and v.state.tempo_bpm:
+        length = (r["end_bar"] - r["start_bar"] + 1) * 60 / v.state.tempo_bpm * 4
+    if length is None and "start_s" in r:
+        length = r["end_s"] - r["start_s"]
+    length = float(min(length or 3.0, max(0.1, v.duration_s / 2)))
+    fade_in = bool(re.search(r"fade[sd]? ?(in|up)\b", c.text))
+    args = {"fade_in_s": length} if fade_in else {"fade_out_s": length}
+    args["target"] = target_of(c, v)
+    return [ToolCall(tool="fade", args=args, why=f"fade {'in' if fade_in else 'out'} over {length:.1f} s")], \
+        f"Fading {'in' if fade_in else 'out'} over {length:.1f} seconds.", []
+
+
+def _build_pan(c, v):
+    stem = _stem_required(c, v, "pan") or "keys"
+    side = -1 if "left" in c.text else 1 if "right" in c.text else 0
+    amount = 1.0 if "hard" in c.text else min(1.0, 0.5 * c.intensity)
+    pan = round(side * amount, 2)
+    return [ToolCall(tool="mix", args={"stem": stem, "pan": pan}, why=f"pan {stem} to {pan:+.2f}")], \
+        f"Panning the {stem} {'left' if pan < 0 else 'right' if pan > 0 else 'to the centre'}.", []
+
+
+def _build_level(c, v, sign):
+    db = c.numbers.get("gain_db")
+    if db is None:
+        db = sign * 3.0 * c.intensity
+    db = max(-24.0, min(12.0, db))
+    t = target_of(c, v)
+    args = {"target": t, "gain_db": round(db, 2), **bar_args(c, v)}
+    return [ToolCall(tool="gain", args=args, why=f"{db:+.1f} dB on {t}")], \
+        f"{'Raising' if db > 0 else 'Lowering'} the {t} by {abs(db):.1f} dB.", \
+        [exp("loudness_lufs", "up" if db > 0 else "down", t)]
+
+
+def _build_louder(c, v):
+    return _build_level(c, v, +1)
+
+
+def _build_quieter(c, v):
+    return _build_level(c, v, -1)
+
+
+def _build_eq_exact(c, v):
+    t = target_of(c, v)
+    f, db = c.numbers["freq_hz"], c.numbers["gain_db"]
+    args = {"target": t, "peak1_hz": f, "peak1_db": db, "peak1_q": 1.0, **bar_args(c, v)}
+    lo, hi = f / 2 ** 0.5, f * 2 ** 0.5
+    return [ToolCall(tool="eq", args=args, why=f"{db:+.1f} dB bell at {f:g} Hz")], \
+        f"A {db:+.1f} dB bell at {f:g} Hz on the {t}.", \
+        [exp(f"band_db:{lo:.0f}-{hi:.0f}", "up" if db > 0 else "down", t)]
+
+
+def _build_generate(c, v):
+    args = {"prompt": c.text}
+    if "bars" in c.numbers:
+        args["bars"] = int(c.numbers["bars"])
+    return [ToolCall(tool="generate", args=args, why="compose and render a new arrangement")], \
+        "Writing a new arrangement from your description.", []

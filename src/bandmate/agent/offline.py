@@ -1,0 +1,224 @@
+"""The offline planner: exact parsing + retrieval over the lexicon, intent exemplars and corrections.
+
+Per clause: a history move or question is recognised exactly; an action with an exact cue ("remove the
+drums") is built by ``intents``; anything else is matched by embedding similarity against lexicon terms,
+intent exemplars and this user's corrections. A clause that matches nothing well — or matches the
+'ambiguous' exemplars best — becomes a clarifying question with concrete options.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bandmate.agent import intents
+from bandmate.agent.parser import Clause, parse
+from bandmate.agent.plan import Clarification, ExpectedChange, HistoryMove, Plan, ToolCall
+from bandmate.agent.view import SessionView
+from bandmate.agent.vocabulary import STEM_ALIASES
+from bandmate.agent.wording import describe_call
+from bandmate.memory.knowledge import Hit, KnowledgeBase
+from bandmate.memory.lexicon import LexiconEntry, scaled_recipe
+from bandmate.tools.spec import Registry
+
+MIN_SCORE = 0.42          # below this nothing is understood well enough to act on
+INTENT_MARGIN = 0.0       # an intent exemplar must beat the best term by this much to win
+CLARIFY_OPTIONS = {
+    "default": ["tighter, punchier drums", "warmer, rounder low end", "more space (reverb)", "more energy"],
+    "bass": ["warmer bass", "tighter bass", "louder bass", "less boomy bass"],
+    "drums": ["punchier drums", "tighter drums", "quieter drums", "busier drums"],
+    "vocals": ["more air on the vocals", "less harsh vocals", "louder vocals", "more reverb on the vocals"],
+}
+
+
+class OfflinePlanner:
+    name = "offline"
+
+    def __init__(self, kb: KnowledgeBase, registry: Registry):
+        self.kb = kb
+        self.registry = registry
+
+    # ---- public -----------------------------------------------------------------------------------
+    def plan(self, request: str, view: SessionView, *, user: str = "default") -> Plan:
+        if not request or not request.strip():
+            return _clarify("What would you like to change?", "default")
+        clauses = parse(request, view.stems)
+        first = clauses[0]
+        if first.history and len(clauses) == 1:
+            return _history(first)
+        if first.question:
+            return self._answer(first, view)
+        steps: list[ToolCall] = []
+        expected: list[ExpectedChange] = []
+        texts, terms, notes = [], [], []
+        for ci, clause in enumerate(clauses):
+            part = self._clause(clause, view, user)
+            if isinstance(part, Plan):  # a clarification for this clause
+                if steps:
+                    notes.append(f"did not understand '{clause.text}': {part.clarification.question}")
+                    continue
+                return part
+            s, text, e, used = part
+            steps += [c.model_copy(update={"clause": ci}) for c in s]
+            expected += [x.model_copy(update={"clause": ci}) for x in e]
+            texts.append(text)
+            terms += used
+        steps, dropped = self._validate(steps)
+        notes += dropped
+        if not steps:
+            return _clarify("I could not turn that into an edit I can run. What should change?", "default")
+        return Plan(kind="edit", steps=steps, explanation=" Then ".join(texts), expected=expected,
+                    planner=self.name, terms=terms, notes=notes)
+
+    # ---- one clause -------------------------------------------------------------------------------
+    def _clause(self, clause: Clause, view: SessionView, user: str):
+        intent = intents.cue_intent(clause, view)
+        if view.empty and intent not in ("generate",):
+            intent = "generate"
+        if intent in ("undo", "redo", "checkout", "question"):
+            return _clarify("Shall I do that as a separate request?", "default")
+        if intent:
+            s, text, e = intents.build(intent, clause, view)
+            return s, text, e, [f"@{intent}"]
+        hits = self._retrieve(clause, user)
+        best = hits[0] if hits else None
+        if best is None or best.score < MIN_SCORE:
+            return _clarify(f"I'm not sure what '{clause.text}' should change. Which do you mean?",
+                            clause.stems[0] if clause.stems else "default")
+        if best.source == "correction":
+            return self._from_correction(best, clause, view, user)
+        if best.term.startswith("@"):
+            intent = best.term[1:]
+            if intent == "ambiguous":
+                return _clarify(f"'{clause.text}' could mean several things. Which way?",
+                                clause.stems[0] if clause.stems else "default")
+            if intent in ("undo", "redo", "question"):
+                return _clarify("Do you want me to undo, or to change something?", "default")
+            try:
+                s, text, e = intents.build(intent, clause, view)
+            except KeyError:
+                return _clarify(f"How should I handle '{clause.text}'?", "default")
+            return s, text, e, [best.term]
+        return self._from_term(self.kb.lexicon[best.term], clause, view)
+
+    def _retrieve(self, clause: Clause, user: str) -> list[Hit]:
+        """Hits for the whole clause and for its quality words alone; the better score per term wins."""
+        queries = dict.fromkeys(q for q in (clause.text, _quality_words(clause)) if q)
+        best: dict[tuple[str, str], Hit] = {}
+        for q in queries:
+            for h in self.kb.retrieve(q, user=user, k=5):
+                key = (h.term, h.source == "correction")
+                if key not in best or h.score > best[key].score:
+                    best[key] = h
+        return sorted(best.values(), key=lambda h: -h.score)
+
+    def _from_term(self, entry: LexiconEntry, clause: Clause, view: SessionView):
+        invert = clause.less or (clause.negated and not re.search(r"\benough\b", clause.text))
+        use, flip = entry, False
+        if invert:
+            opp = self.kb.lexicon.get(entry.opposite or "")
+            if opp is not None:
+                use = opp
+            elif entry.invertible:
+                flip = True
+            else:
+                use = entry  # no way to do "less" of it: say so below
+        target = intents.target_of(clause, view)
+        if target == "mix" and "mix" not in use.stems and len(view.stems) and use.stems[0] in view.stems \
+                and use.category in ("arrangement", "groove"):
+            target = use.stems[0]
+        rng = intents.bar_args(clause, view)
+        calls = []
+        for tool, args in scaled_recipe(use, clause.intensity, invert=flip):
+            args = dict(args)
+            if "target" in self.registry[tool].Args.model_fields if tool in self.registry else False:
+                args.setdefault("target", target)
+                if args.get("target") == "$stem":
+                    args["target"] = target
+            if rng and tool in self.registry and "start_bar" in self.registry[tool].Args.model_fields:
+                args.update(rng)
+            calls.append(ToolCall(tool=tool, args=args, why=f"{use.term}: {describe_call(tool, args)}"))
+        exp = [ExpectedChange(measure=p.measure, target=target,
+                              direction=_flip(p.direction) if flip else p.direction) for p in use.proof]
+        word = ("less " + entry.term) if invert else entry.term
+        how = clause.intensity_word or ""
+        said = f"{how + ' ' if how and how not in word else ''}{word}"
+        meaning = use.definition[0].lower() + use.definition[1:].rstrip(".")
+        reading = use.term if use is not entry else ("the opposite" if flip else entry.term)
+        text = (f"Reading \"{said}\" on the {target} as {reading} ({meaning}): "
+                f"{'; '.join(describe_call(c.tool, c.args) for c in calls)}.")
+        if invert and use is entry and not flip:
+            text += f" (There is no clean opposite of '{entry.term}', so I applied it as written.)"
+        return calls, text, exp, [use.term]
+
+    def _from_correction(self, hit: Hit, clause: Clause, view: SessionView, user: str):
+        """Plan the user's own meaning of the word, keeping the clause's target and range."""
+        rest = clause.text.replace(hit.term, " ").strip()
+        meaning_clause = parse(f"{hit.meaning} {rest}", view.stems)[0]
+        meaning_clause.stems = clause.stems or meaning_clause.stems
+        meaning_clause.range = clause.range or meaning_clause.range
+        # "too X" / "a bit more X" keep their direction and size when X is replaced by its meaning
+        meaning_clause.less = meaning_clause.less or clause.less
+        meaning_clause.negated = meaning_clause.negated or clause.negated
+        if clause.intensity_word:
+            meaning_clause.intensity, meaning_clause.intensity_word = clause.intensity, clause.intensity_word
+        hits = [h for h in self.kb.retrieve(_quality_words(meaning_clause) or hit.meaning, user="\0none", k=3)
+                if not h.term.startswith("@")]
+        if not hits:
+            return _clarify(f"You told me '{hit.term}' means '{hit.meaning}', but I can't act on that. "
+                            "What should change?", "default")
+        s, text, e, used = self._from_term(self.kb.lexicon[hits[0].term], meaning_clause, view)
+        return s, f"You told me '{hit.term}' means {hit.meaning}. " + text, e, [f"correction:{hit.term}", *used]
+
+    def _answer(self, clause: Clause, view: SessionView) -> Plan:
+        topic = clause.question or "general"
+        st = view.state
+        need = {"key": st.key is None, "tempo": not st.tempo_bpm, "chords": not st.chords,
+                "time_signature": not st.tempo_bpm}.get(topic, False)
+        steps = [ToolCall(tool="analyze", args={}, why=f"measure the {topic}")] if need and not view.empty else []
+        steps, notes = self._validate(steps)
+        rng = intents.bar_args(clause, view) if clause.range else {}
+        return Plan(kind="answer", steps=steps, question=topic, planner=self.name, notes=notes,
+                    explanation=f"Answering from {'analysis of the audio' if steps else 'the session state'}"
+                                + (f" for bars {rng['start_bar']}–{rng['end_bar']}" if "start_bar" in rng else ""))
+
+    def _validate(self, steps: list[ToolCall]) -> tuple[list[ToolCall], list[str]]:
+        """Keep calls whose arguments validate against the registry; say why others were dropped."""
+        ok, notes = [], []
+        for s in steps:
+            try:
+                spec = self.registry[s.tool]
+                args = spec.parse_args(s.args).model_dump(mode="json", exclude_unset=True)
+                ok.append(ToolCall(tool=s.tool, args=args, why=s.why, clause=s.clause))
+            except Exception as err:  # noqa: BLE001 - any validation problem becomes a note
+                notes.append(f"skipped {s.tool}: {err}")
+        return ok, notes
+
+
+def _quality_words(clause: Clause) -> str:
+    """The clause without stems, ranges, intensity and filler, leaving the quality words to retrieve on."""
+    t = clause.text
+    t = re.sub(r"\b(in|on|at|for|during|over)?\s*(the\s+)?(last|first|final)?\s*\d*\s*bars?\s*\d*(\s*to\s*\d+)?", " ", t)
+    t = re.sub(r"\b(please|can you|could you|would you|i want|i'd like|let's|lets|just|the|a|an|it|its|"
+               r"it's|is|are|this|that|make|sound|sounds|on|of|to|some|bit|little|touch|way|much|more|less|"
+               r"too|so|very|really|not|don't|kinda|kind|sort|like)\b", " ", t)
+    words = sorted((a for a in STEM_ALIASES if len(a) > 2), key=len, reverse=True)
+    t = re.sub(r"\b(" + "|".join(re.escape(w) for w in words) + r")\b", " ", t)
+    return re.sub(r"\s+", " ", t).strip()
+
+
+def _flip(direction: str) -> str:
+    return {"up": "down", "down": "up"}.get(direction, direction)
+
+
+def _clarify(question: str, topic: str) -> Plan:
+    opts = CLARIFY_OPTIONS.get(topic, CLARIFY_OPTIONS["default"])
+    return Plan(kind="clarify", clarification=Clarification(question=question, options=opts),
+                explanation=question)
+
+
+def _history(clause: Clause) -> Plan:
+    action, n = clause.history
+    move = HistoryMove(action="checkout", version=n) if action == "checkout" else HistoryMove(action=action, steps=n)
+    text = {"undo": f"Going back {n} step{'s' if n > 1 else ''}.", "redo": "Re-applying the undone change.",
+            "checkout": f"Returning to version {n}."}[action]
+    return Plan(kind="history", history=move, explanation=text)

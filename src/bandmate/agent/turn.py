@@ -1,0 +1,176 @@
+"""One conversational turn: understand, plan, run, measure, adjust once, report.
+
+Every surface (terminal chat, `bandmate edit`, Streamlit, MCP, eval) calls ``Agent.turn``; none
+re-implements planning or execution. Corrections ("no, by warm I mean less harsh highs") are stored in
+the knowledge base for this user, the previous edit is undone, and the previous request is re-planned.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from bandmate.agent import answers
+from bandmate.agent.executor import Execution, execute
+from bandmate.agent.parser import parse
+from bandmate.agent.plan import Plan
+from bandmate.agent.view import SessionView
+from bandmate.core import measures
+from bandmate.core.errors import BandmateError
+from bandmate.memory.session import Session
+
+CORRECTION_RE = re.compile(
+    r"^(?:no|nope|not that|nah|wrong)\b[,.! ]*(?:by|when i say|with)\s+[\"']?(?P<word>[a-z][a-z -]{0,30}?)[\"']?"
+    r",?\s+i (?:mean|meant)\s+(?P<meaning>.+?)(?:,?\s+(?:not|rather than|instead of)\s+.+)?[.!]?$", re.I)
+
+
+@dataclass
+class TurnResult:
+    request: str
+    plan: Plan
+    message: str
+    execution: Execution | None = None
+    answer: str | None = None
+    version_before: int | None = None
+    version_after: int | None = None
+    adjusted: bool = False
+    plan_s: float = 0.0
+    exec_s: float = 0.0
+    session_id: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        ex = self.execution
+        return {"request": self.request, "session": self.session_id, "plan": self.plan.model_dump(mode="json"),
+                "message": self.message, "answer": self.answer, "version_before": self.version_before,
+                "version_after": self.version_after, "adjusted": self.adjusted,
+                "error": ex.error if ex else None,
+                "steps": [o.to_json() for o in ex.outcomes] if ex else [],
+                "measured": [m.to_json() for m in ex.measured] if ex else [],
+                "plan_s": round(self.plan_s, 4), "exec_s": round(self.exec_s, 4)}
+
+
+@dataclass
+class Agent:
+    """Holds the planner, registry and knowledge base; ``turn`` is the only verb surfaces need."""
+
+    planner: Any
+    registry: Any
+    kb: Any = None
+    settings: Any = None
+    backends: Any = None
+    user: str = "default"
+    last_request: dict[str, str] = field(default_factory=dict)  # session id -> last edit request
+
+    def turn(self, request: str, session: Session) -> TurnResult:
+        m = CORRECTION_RE.match(request.strip())
+        if m and self.kb is not None:
+            return self._correction(request, m.group("word").strip(), m.group("meaning").strip(), session)
+        t0 = time.perf_counter()
+        view = SessionView.of(session)
+        plan = self.planner.plan(request, view, user=self.user)
+        plan_s = time.perf_counter() - t0
+        res = self._run(request, plan, session, view)
+        res.plan_s = plan_s
+        if plan.kind == "edit":
+            self.last_request[session.id] = request
+        return res
+
+    # ---- kinds of plans ---------------------------------------------------------------------------
+    def _run(self, request: str, plan: Plan, session: Session, view: SessionView) -> TurnResult:
+        before = session.head.id
+        res = TurnResult(request, plan, plan.explanation, version_before=before, session_id=session.id)
+        t0 = time.perf_counter()
+        try:
+            if plan.kind == "clarify":
+                res.message = plan.text()
+            elif plan.kind == "history":
+                res.message = self._history(plan, session)
+            elif plan.kind == "answer":
+                res.execution = execute(plan, session, self.registry, settings=self.settings,
+                                        backends=self.backends)
+                res.answer = self._answer(request, plan, session, res.execution)
+                res.message = res.answer if res.execution.ok else res.execution.error
+            else:
+                res.execution = execute(plan, session, self.registry, settings=self.settings,
+                                        backends=self.backends)
+                res.adjusted = self._adjust_once(plan, session, res.execution, before)
+                res.message = self._report(plan, res.execution, res.adjusted)
+        except BandmateError as err:
+            res.message = f"Could not do that: {err}"
+        res.exec_s = time.perf_counter() - t0
+        res.version_after = session.head.id
+        return res
+
+    def _history(self, plan: Plan, session: Session) -> str:
+        h = plan.history
+        if h.action == "checkout":
+            v = session.checkout(h.version)
+            return f"Back at version {v.id}."
+        for _ in range(h.steps):
+            v = session.undo() if h.action == "undo" else session.redo()
+        step = session.head.step.get("tool", "?")
+        return f"{plan.explanation} Now at version {v.id} (after '{step}')."
+
+    def _answer(self, request: str, plan: Plan, session: Session, ex: Execution) -> str:
+        view = SessionView.of(session)
+        clause = parse(request, view.stems)[0]
+        rng = {}
+        if clause.range is not None and clause.range.unit == "bars":
+            try:
+                a, b = clause.range.resolve(total_bars=view.total_bars)
+                rng = {"start_bar": int(a), "end_bar": int(b)}
+            except ValueError:
+                rng = {}
+        lufs = measures.loudness_lufs(session.mix()) if plan.question == "loudness" else None
+        return answers.answer(plan.question or "general", view, measured=bool(plan.steps), loudness_lufs=lufs,
+                              **rng)
+
+    def _adjust_once(self, plan: Plan, session: Session, ex: Execution, before: int) -> bool:
+        """If the change went the wrong way, undo it; if it was too small to hear, apply it once more."""
+        if not ex.ok or not ex.measured:
+            return False
+        if any(not m.ok and m.error is None for m in ex.measured if m.expected.direction != "same"):
+            while session.head.id != before and session.head.parent is not None:
+                session.undo()
+            return True
+        weak = {m.expected.clause for m in ex.measured if m.ok and not m.noticeable}
+        if all(m.ok for m in ex.measured) and weak:
+            # only the parts of the request whose change was too small are applied once more
+            redo = plan.model_copy(update={"steps": [s for s in plan.steps if s.clause in weak]})
+            again = execute(redo, session, self.registry, settings=self.settings, backends=self.backends)
+            if again.ok:
+                from bandmate.agent.executor import measure_expected
+
+                ex.outcomes += again.outcomes
+                ex.measured = measure_expected(session, plan.expected, before, session.head.id)
+                return True
+        return False
+
+    def _report(self, plan: Plan, ex: Execution, adjusted: bool) -> str:
+        lines = [plan.explanation]
+        if not ex.ok:
+            lines.append(f"Stopped: {ex.error}. The session is unchanged by that step.")
+        for m in ex.measured:
+            lines.append("Measured: " + m.text())
+        wrong = [m for m in ex.measured if not m.ok and m.error is None and m.expected.direction != "same"]
+        if adjusted and wrong:
+            lines.append("That went the wrong way, so I undid it. Try describing it differently, or correct me.")
+        elif adjusted:
+            lines.append("The first pass was too subtle to hear, so I applied it once more.")
+        lines += [f"Note: {n}" for n in plan.notes]
+        return "\n".join(line for line in lines if line)
+
+    def _correction(self, request: str, word: str, meaning: str, session: Session) -> TurnResult:
+        self.kb.add_correction(user=self.user, word=word, meaning=meaning, utterance=request)
+        previous = self.last_request.get(session.id)
+        if previous and word in previous.lower() and session.head.parent is not None:
+            session.undo()
+            res = self.turn(previous, session)
+            res.message = f"Got it — for you, '{word}' means {meaning}. I undid the last edit and redid it:\n" \
+                          + res.message
+            return res
+        plan = Plan(kind="answer", explanation="", question="correction")
+        return TurnResult(request, plan, f"Got it — for you, '{word}' means {meaning}. I'll use that from now on.",
+                          session_id=session.id, version_before=session.head.id, version_after=session.head.id)
