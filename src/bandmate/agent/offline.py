@@ -62,6 +62,7 @@ class OfflinePlanner:
             expected += [x.model_copy(update={"clause": ci}) for x in e]
             texts.append(text)
             terms += used
+        steps = _separate_first(steps, view)
         steps, dropped = self._validate(steps)
         notes += dropped
         if not steps:
@@ -192,6 +193,20 @@ class OfflinePlanner:
             except Exception as err:  # noqa: BLE001 - any validation problem becomes a note
                 notes.append(f"skipped {s.tool}: {err}")
         return ok, notes
+
+
+SELF_SEPARATING = {"separate", "remove_stem", "extract_stem", "add_stem", "generate", "continue", "inpaint"}
+
+
+def _separate_first(steps: list[ToolCall], view: SessionView) -> list[ToolCall]:
+    """A mixture-only session gets split into stems before a step that works on a stem."""
+    if view.stems or view.empty:
+        return steps
+    needs = any(s.tool not in SELF_SEPARATING and (s.args.get("stem") or s.target) not in ("mix", None)
+                for s in steps)
+    if not needs:
+        return steps
+    return [ToolCall(tool="separate", args={}, why="split the mix into stems first"), *steps]
 
 
 def _quality_words(clause: Clause) -> str:

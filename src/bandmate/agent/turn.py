@@ -63,19 +63,39 @@ class Agent:
     user: str = "default"
     last_request: dict[str, str] = field(default_factory=dict)  # session id -> last edit request
 
-    def turn(self, request: str, session: Session) -> TurnResult:
+    def turn(self, request: str, session: Session | None, *, store=None) -> TurnResult:
+        """Answer one request. With ``session=None`` (a new chat) the plan must start by creating one."""
         m = CORRECTION_RE.match(request.strip())
-        if m and self.kb is not None:
+        if m and self.kb is not None and session is not None:
             return self._correction(request, m.group("word").strip(), m.group("meaning").strip(), session)
         t0 = time.perf_counter()
-        view = SessionView.of(session)
+        view = SessionView.of(session) if session is not None else SessionView()
         plan = self.planner.plan(request, view, user=self.user)
         plan_s = time.perf_counter() - t0
+        if session is None:
+            session, plan = self._create(plan, store)
+            if session is None:
+                return TurnResult(request, plan, plan.text() or plan.explanation, plan_s=plan_s)
         res = self._run(request, plan, session, view)
         res.plan_s = plan_s
         if plan.kind == "edit":
             self.last_request[session.id] = request
         return res
+
+    def _create(self, plan: Plan, store):
+        """Run a plan's first, session-creating step; return the new session and the remaining plan."""
+        from bandmate.tools.run import run_tool
+
+        if plan.kind != "edit" or not plan.steps or not self.registry[plan.steps[0].tool].creates_session:
+            return None, plan
+        if store is None:
+            raise ValueError("a store is needed to create a session")
+        first = plan.steps[0]
+        out = run_tool(self.registry, first.tool, first.args, store=store, session_id=None,
+                       settings=self.settings, backends=self.backends, user=self.user)
+        session = Session(store, out.version.session_id)
+        rest = plan.model_copy(update={"steps": plan.steps[1:]})
+        return session, rest if rest.steps else rest.model_copy(update={"kind": "answer", "question": "general"})
 
     # ---- kinds of plans ---------------------------------------------------------------------------
     def _run(self, request: str, plan: Plan, session: Session, view: SessionView) -> TurnResult:
