@@ -102,19 +102,22 @@ def test_no_roots_means_no_file_access(store, tmp_path):
     assert store.list_sessions() == []
 
 
-def test_bandmate_mcp_serves_over_stdio(make_session, store):
-    from mcp import Client, StdioServerParameters
+def test_bandmate_mcp_serves_over_stdio(make_session, store, tmp_path):
+    from mcp import ClientSession, StdioServerParameters, stdio_client
 
     session = make_session(mix=sine(330, 0.5, amplitude=0.2))
     params = StdioServerParameters(command=sys.executable, args=["-m", "bandmate.cli", "mcp"],
                                    env={"BANDMATE_HOME": str(store.home)})
 
-    async def go():
-        async with Client(params) as client:
+    async def go(errlog):
+        # an explicit errlog: the SDK's default is whatever sys.stderr was when mcp was first imported
+        async with stdio_client(params, errlog=errlog) as (read, write), ClientSession(read, write) as client:
+            await client.initialize()
             names = [t.name for t in (await client.list_tools()).tools]
             return names, await client.call_tool("gain", {"session_id": session.id, "gain_db": -2.0})
 
-    names, result = asyncio.run(go())
+    with open(tmp_path / "server.err", "w") as errlog:
+        names, result = asyncio.run(go(errlog))
     assert names[: len(default_registry())] == default_registry().names()
     assert not result.is_error and result.structured_content["version"] == 2
     assert store.info(session.id).head == 2
