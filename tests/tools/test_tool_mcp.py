@@ -8,11 +8,15 @@ import sys
 
 import numpy as np
 import pytest
+from pydantic import BaseModel, Field
 
 from bandmate.core.audio_io import save
 from bandmate.core.settings import Settings
 from bandmate.core.testsignals import sine
 from bandmate.tools import default_registry
+from bandmate.tools.args import ToolArgs
+from bandmate.tools.results import EffectResult
+from bandmate.tools.spec import Registry, ToolSpec
 
 
 def rms(x: np.ndarray) -> float:
@@ -121,3 +125,71 @@ def test_bandmate_mcp_serves_over_stdio(make_session, store, tmp_path):
     assert names[: len(default_registry())] == default_registry().names()
     assert not result.is_error and result.structured_content["version"] == 2
     assert store.info(session.id).head == 2
+
+
+# ---- a session-creating tool and a read-only tool, declared here so the test owns their behaviour ----
+class ToneArgs(ToolArgs):
+    freq_hz: float = Field(..., ge=20, le=2000, description="Tone frequency in Hz.")
+    duration_s: float = Field(1.0, gt=0, le=10, description="Length in seconds.")
+
+
+def tone(args: ToneArgs, ctx) -> EffectResult:
+    """Create a new session holding a sine tone."""
+    ctx.set_clip("mix", sine(args.freq_hz, args.duration_s, amplitude=0.5))
+    return EffectResult(target="mix", start_s=0.0, end_s=args.duration_s, summary=f"{args.freq_hz:g} Hz tone")
+
+
+class PeakArgs(ToolArgs):
+    target: str = Field("mix", description="'mix' or a stem name.")
+
+
+class PeakResult(BaseModel):
+    peak: float
+
+
+def peak(args: PeakArgs, ctx) -> PeakResult:
+    """Measure the peak level of the mix or a stem."""
+    return PeakResult(peak=float(np.abs(ctx.clip(args.target).samples).max()))
+
+
+def small_registry() -> Registry:
+    return Registry([ToolSpec("tone", ToneArgs, EffectResult, tone, creates_session=True, category="music"),
+                     ToolSpec("peak", PeakArgs, PeakResult, peak, read_only=True, category="analysis"),
+                     default_registry()["gain"]])
+
+
+def test_creating_and_read_only_tools_over_mcp(store):
+    from bandmate.tools.adapters.mcp_server import build_mcp_server
+
+    server = build_mcp_server(small_registry(), Settings(home=store.home), store)
+
+    async def script(client):
+        listed = {t.name: t for t in (await client.list_tools()).tools}
+        made = await client.call_tool("tone", {"freq_hz": 440.0, "duration_s": 0.5})
+        sid = made.structured_content["session_id"]
+        louder = await client.call_tool("gain", {"session_id": sid, "gain_db": -6.0})
+        measured = await client.call_tool("peak", {"session_id": sid})
+        return listed, made, louder, measured
+
+    listed, made, louder, measured = with_client(server, script)
+    assert "session_id" not in listed["tone"].input_schema["required"]
+    assert "session_id" in listed["peak"].input_schema["required"]
+    assert listed["peak"].annotations.read_only_hint and not listed["gain"].annotations.read_only_hint
+    sid = made.structured_content["session_id"]
+    assert (made.structured_content["version"], louder.structured_content["version"]) == (1, 2)
+    assert measured.structured_content["version"] is None and measured.structured_content["head"] == 2
+    assert measured.structured_content["result"]["peak"] == pytest.approx(0.5 * 10 ** (-6 / 20), rel=1e-3)
+    assert store.info(sid).versions == 2
+
+
+def test_langchain_tools_bind_the_session_a_creating_tool_made(store):
+    from bandmate.tools.adapters.langchain_tools import SessionBinding, make_langchain_tools
+
+    binding = SessionBinding()
+    tools = {t.name: t for t in make_langchain_tools(small_registry(), store, binding)}
+    assert tools["gain"].invoke({"gain_db": 3.0}).startswith("ToolInputError: gain works on an existing session")
+    made = json.loads(tools["tone"].invoke({"freq_hz": 220.0}))
+    assert binding.session_id == made["session_id"] is not None
+    out = json.loads(tools["gain"].invoke({"gain_db": 3.0}))
+    assert (out["session_id"], out["version"]) == (binding.session_id, 2)
+    assert store.list_sessions()[0].versions == 2
