@@ -195,3 +195,13 @@ def test_export_of_an_older_version_and_bad_format(registry, make_session, tmp_p
                                                 44100)).samples)
     with pytest.raises(ToolInputError, match="export format 'mp3' unsupported"):
         s.export(tmp_path / "x", fmt="mp3")
+
+
+def test_export_keeps_asset_files_inside_the_folder(registry, make_session, tmp_path):
+    s = make_session(mix=sine(220, 0.3))
+    _run(registry, s, "write_midi", stem="../../escape", pitches=[60])
+    files = s.export(tmp_path / "out", fmt="wav")
+    midi = [p for p in files if p.suffix == ".mid"]
+    assert [p.name for p in midi] == ["______escape.mid"]
+    assert midi[0].resolve().parent == (tmp_path / "out" / "midi").resolve()
+    assert not (tmp_path / "escape.mid").exists()

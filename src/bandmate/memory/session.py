@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,7 +68,9 @@ class Session:
             written.append(save(clip, out / "stems" / f"{name}.{fmt}"))
         for aname, key in v.assets.items():
             if aname.startswith("midi:"):
-                p = out / "midi" / f"{aname.split(':', 1)[1]}.mid"
+                # asset names come from tool calls: keep them from naming a path outside out_dir
+                part = re.sub(r"[^\w-]", "_", aname.split(":", 1)[1]) or "part"
+                p = out / "midi" / f"{part}.mid"
                 p.parent.mkdir(parents=True, exist_ok=True)
                 p.write_bytes(self.store.blobs.get_bytes(key))
                 written.append(p)
