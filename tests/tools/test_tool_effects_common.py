@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bandmate.core.errors import ToolInputError
 from bandmate.core.measures import band_db, measure_all
 from bandmate.core.testsignals import noise
 from bandmate.tools import default_registry, delay, reverb
+from bandmate.tools.apply import process_range
 from bandmate.tools.mixing import sum_stems
 from bandmate.tools.run import run_tool
 
@@ -127,3 +130,19 @@ def test_describe_a_range(make_session, band_stems):
     assert out.result.duration_s == pytest.approx(0.75)
     assert out.result.measures == pytest.approx(measure_all(s.mix().slice_s(0.5, 1.25)))
     assert "LUFS" in out.result.summary
+
+
+@settings(max_examples=30, deadline=None)
+@given(start=st.integers(0, 9000), length=st.integers(1, 9000), tail=st.sampled_from([0.0, 0.05]),
+       crossfade_ms=st.sampled_from([0.0, 1.0, 10.0]))
+def test_process_range_never_touches_samples_outside_range_and_tail(start, length, tail, crossfade_ms):
+    clip = noise(0.25, sample_rate=SR, channels=2, seed=9)  # 11025 frames
+    end = min(clip.frames, start + length)
+    out = process_range(clip, lambda x, sr: np.tanh(4 * x[:, ::-1]), start / SR, end / SR,
+                        crossfade_ms=crossfade_ms, tail_s=tail)
+    stop = min(clip.frames, end + int(tail * SR))
+    assert out.frames == clip.frames
+    np.testing.assert_array_equal(out.samples[:, :start], clip.samples[:, :start])
+    np.testing.assert_array_equal(out.samples[:, stop:], clip.samples[:, stop:])
+    if end - start > 4:
+        assert not np.array_equal(out.samples[:, start:end], clip.samples[:, start:end])

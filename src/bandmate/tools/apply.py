@@ -1,8 +1,10 @@
 """Applying an audio function to a target, optionally only inside a time range.
 
 Inside a range the processed audio is crossfaded in and out over ``crossfade_ms`` (equal-gain
-raised-cosine), and every sample outside the range is left bit-identical. Processing runs on the range
-plus the effect's tail (``tail_s``) so reverbs and delays ring out naturally after ``end``.
+raised-cosine, inside the range), and every sample outside the range is left bit-identical. An effect
+with a tail (``tail_s``: reverb, delay) hears only the range and rings on after ``end`` over the
+untouched original. ``every_stem=True`` turns an edit of the mix of a stemmed session into the same
+edit of every stem (for structural edits that must keep stems and mix aligned).
 """
 
 from __future__ import annotations

@@ -35,7 +35,7 @@ def describe(args: DescribeArgs, ctx: ToolContext) -> DescribeResult:
 
     clip = ctx.clip(args.target)
     start, end = resolve_args_range(args, ctx, clip.duration_s)
-    part = clip if args.has_range is False else clip.slice_s(start, end)
+    part = clip.slice_s(start, end) if args.has_range else clip
     values = measure_all(part)
     summary = (f"{args.target} {start:.2f}–{end:.2f}s: {values['loudness_lufs']:.1f} LUFS, centroid "
                f"{values['centroid_hz']:.0f} Hz, crest {values['crest_db']:.1f} dB, width "

@@ -68,7 +68,8 @@ def _board(bands, sample_rate: int):
     for kind, hz, db, q in bands:
         if hz >= 0.49 * sample_rate:
             raise ToolInputError(f"{kind} at {hz:g} Hz is above what {sample_rate} Hz audio can hold "
-                                 f"(up to {sample_rate / 2:g} Hz); use a frequency below {0.45 * sample_rate:g} Hz")
+                                 f"(up to {sample_rate / 2:g} Hz); use a frequency below "
+                                 f"{0.45 * sample_rate:g} Hz")
         if kind == "highpass":
             plugins.append(pb.HighpassFilter(cutoff_frequency_hz=hz))
         elif kind == "lowpass":

@@ -73,9 +73,11 @@ def fade(args: FadeArgs, ctx: ToolContext) -> EffectResult:
     # the fades themselves are the transitions, so no extra crossfade at the range edges
     apply_effect(args, ctx, lambda x, rate: x * env[: x.shape[1]], label=label, crossfade_ms=0.0,
                  every_stem=True)
-    parts = [f"in {args.fade_in_s:g}s"] * bool(args.fade_in_s) + [f"out {args.fade_out_s:g}s"] * bool(args.fade_out_s)
+    parts = [f"in {args.fade_in_s:g}s"] if args.fade_in_s else []
+    parts += [f"out {args.fade_out_s:g}s"] if args.fade_out_s else []
     return EffectResult(target=args.target, start_s=start, end_s=end,
-                        summary=f"{args.shape} fade {' and '.join(parts)} on {args.target} ({start:.2f}–{end:.2f}s)")
+                        summary=f"{args.shape} fade {' and '.join(parts)} on {args.target} "
+                                f"({start:.2f}–{end:.2f}s)")
 
 
 SPEC = ToolSpec(name="fade", Args=FadeArgs, Result=EffectResult, fn=fade)

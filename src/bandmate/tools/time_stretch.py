@@ -92,7 +92,7 @@ def _rate(args: TimeStretchArgs, ctx: ToolContext) -> float:
 
 
 def time_stretch(args: TimeStretchArgs, ctx: ToolContext) -> TimeStretchResult:
-    """Speed up or slow down the whole song without changing its pitch (change tempo/BPM, half-time feel).
+    """Speed up or slow down the whole song without changing its pitch (change tempo/BPM, double or half speed).
 
     Use it for "a bit faster", "slow it down to 90 bpm" (target_bpm), "10% slower" (rate=0.9), "double
     speed" (rate=2). Every stem is stretched together and beats/chords follow; with a range only that
