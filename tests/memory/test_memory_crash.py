@@ -139,13 +139,14 @@ def test_sigkill_during_saves_never_loses_a_version(tmp_path):
     sid = store.create_session(mix=mix, stems=stems, state=StateTable(tempo_bpm=61),
                                step={"tool": "writer", "args": {"n": 1, "mode": "audio"}})
     rng = np.random.default_rng(2024)
-    count, mid_saves = 1, 0
+    count, mid_saves, after_audio = 1, 0, 0
     for mode in ["audio"] * 4 + ["keys"] * 3:
         lines = _kill_during_save(home, sid, mode, rng)
         count, mid = _check_after_kill(home, sid, lines, count)
         mid_saves += mid and mode == "audio"
+        after_audio = count if mode == "audio" else after_audio
     assert mid_saves >= 3, "the kills did not land inside audio saves; the test lost its point"
-    assert count > 8  # metadata writers each got several commits in before dying
+    assert count > after_audio, "the metadata writers never committed, so no kill hit SQLite at work"
     store = Store(home)
     _check_every_version_holds_its_own_audio(store, sid)
     # and the session keeps working: a real tool call commits a new version on top
