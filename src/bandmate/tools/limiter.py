@@ -65,8 +65,9 @@ def _release(target: np.ndarray, coef: float) -> np.ndarray:
 def limiter(args: LimiterArgs, ctx: ToolContext) -> EffectResult:
     """Limit peaks of the mix or a stem to a ceiling (threshold_db) so nothing clips; quieter parts stay untouched.
 
-    Use it for "it clips/distorts", "make it safe for export", or after boosting to stop overs;
-    lowering threshold_db also makes the track louder-sounding and flatter. For shaping dynamics use compressor.
+    Use it for "it clips/distorts", "make it safe for export", or after boosting to stop overs. A lower
+    threshold_db flattens more peaks (and lowers the level: follow with gain to win it back). For shaping
+    dynamics use compressor.
     """
     text = f"ceiling {args.threshold_db:g} dBFS, release {args.release_ms:g} ms"
     start, end = apply_effect(
