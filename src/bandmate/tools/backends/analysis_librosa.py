@@ -70,9 +70,9 @@ def tempo_from_beats(beats_s: np.ndarray | list[float]) -> float | None:
 
 def pitch_class(name: str) -> int:
     """Pitch class of a note name such as ``"C#"``, ``"Db"``, ``"Bb"`` (raises ValueError otherwise)."""
+    if not name or name[0].upper() not in "CDEFGAB" or name[1:].strip("#b"):
+        raise ValueError(f"not a note name: {name!r}; expected a letter A–G with optional # or b")
     base = "C D EF G A B".index(name[0].upper())
-    if base < 0 or name[0] == " ":
-        raise ValueError(f"not a note name: {name!r}")
     return (base + name[1:].count("#") - name[1:].count("b")) % 12
 
 
@@ -117,15 +117,38 @@ def chord_vocabulary() -> tuple[list[str], np.ndarray]:
     return labels, np.array(rows)
 
 
-def key_from_chroma(chroma_mean: np.ndarray) -> str:
-    """The key whose rotated Krumhansl–Kessler profile correlates best with a 12-bin chroma vector."""
+def key_from_chroma(chroma_mean: np.ndarray, chords: list[tuple[float, float, str]] | None = None) -> str | None:
+    """The key whose rotated Krumhansl–Kessler profile correlates best with a 12-bin chroma vector.
+
+    Relative keys (C major / A minor) share their notes and score alike; when a chord timeline is
+    given, the key whose tonic triad sounds longest, and opens or closes the piece, gets a small bonus.
+    None for a flat (or empty) chroma, where no key stands out.
+    """
+    if np.ptp(chroma_mean) < 1e-9:
+        return None
+    tonic_bonus = _tonic_evidence(chords or [])
     best, best_r = "C major", -np.inf
-    for mode, profile in (("major", KK_MAJOR), ("minor", KK_MINOR)):
+    for mode, profile, quality in (("major", KK_MAJOR, "maj"), ("minor", KK_MINOR, "min")):
         for tonic in range(12):
             r = np.corrcoef(np.roll(profile, tonic), chroma_mean)[0, 1]
+            r += tonic_bonus.get(f"{PITCH_NAMES[tonic]}:{quality}", 0.0)
             if r > best_r:
                 best, best_r = f"{PITCH_NAMES[tonic]} {mode}", r
     return best
+
+
+def _tonic_evidence(chords: list[tuple[float, float, str]]) -> dict[str, float]:
+    """Bonus per chord label: 0.2 × its share of the chord time, +0.05 each for opening and closing."""
+    played = [c for c in chords if c[2] not in ("N", "X") and c[1] > c[0]]
+    if not played:
+        return {}
+    total = sum(e - s for s, e, _ in played)
+    bonus: dict[str, float] = {}
+    for s, e, lab in played:
+        bonus[lab] = bonus.get(lab, 0.0) + 0.2 * (e - s) / total
+    for lab in (played[0][2], played[-1][2]):
+        bonus[lab] += 0.05
+    return bonus
 
 
 # ---- the librosa backend ----------------------------------------------------------------------
@@ -146,10 +169,11 @@ def analyze_librosa(*, y: np.ndarray, sample_rate: int, what: tuple[str, ...] = 
         _track_beats(y, out)
     if "chords" in what or "key" in what:
         harmonic, times = _harmonic_chroma(y)
-    if "chords" in what:
-        out.chords = _decode_chords(harmonic, times, duration)
+    if "chords" in what or "key" in what:
+        chords = _decode_chords(harmonic, times, duration)
+        out.chords = chords if "chords" in what else []
     if "key" in what:
-        out.key = key_from_chroma(_weighted_mean_chroma(harmonic))
+        out.key = key_from_chroma(_weighted_mean_chroma(harmonic), chords)
     return out
 
 

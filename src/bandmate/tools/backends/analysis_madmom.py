@@ -18,11 +18,18 @@ once (loading the networks takes a second or two); keep one per process via ``ct
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
 
-from bandmate.tools.backends.analysis_librosa import WHAT_ALL, Analysis, spell_chord, spell_key, tempo_from_beats
+from bandmate.tools.backends.analysis_librosa import (
+    WHAT_ALL,
+    Analysis,
+    spell_chord,
+    spell_key,
+    tempo_from_beats,
+)
 from bandmate.tools.backends.madmom_shim import fix_downbeat_tracker, import_madmom
 
 MADMOM_SR = 44_100
@@ -52,7 +59,13 @@ class MadmomAnalyzer:
         out = Analysis(backend="madmom", duration_s=len(y) / sample_rate)
         if sample_rate != MADMOM_SR:
             y = soxr.resample(y, sample_rate, MADMOM_SR).astype(np.float32)
-        signal = self._signal(y)
+        with warnings.catch_warnings():
+            # madmom 0.16.1 uses deprecated scipy/numpy names; the warnings say nothing about the result
+            warnings.simplefilter("ignore", DeprecationWarning)
+            self._run(self._signal(y), out, what)
+        return out
+
+    def _run(self, signal: Any, out: Analysis, what: tuple[str, ...]) -> None:
         if "tempo" in what or "beats" in what:
             self._beats(signal, out)
         if "chords" in what:
@@ -63,7 +76,6 @@ class MadmomAnalyzer:
             from madmom.features.key import key_prediction_to_label
 
             out.key = spell_key(key_prediction_to_label(self._proc("key")(signal)))
-        return out
 
     def _signal(self, y: np.ndarray) -> Any:
         from madmom.audio.signal import Signal
