@@ -194,6 +194,7 @@ def _build_transpose(c, v):
         st = semitones_between(v.state.key, c.key)
     if st is None:
         st = -1 if re.search(r"\bdown|lower\b", c.text) else 1
+    st = int(round(st))
     why = f"shift pitch {st:+d} semitones" + (f" to {c.key}" if c.key else "")
     return [ToolCall(tool="pitch_shift", args={"target": target_of(c, v), "semitones": float(st)}, why=why)], \
         f"Transposing {st:+d} semitones{' to ' + c.key if c.key else ''}; tempo stays the same.", \

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from bandmate.agent import intents
+from bandmate.agent.intent_matcher import IntentMatcher
 from bandmate.agent.parser import Clause, parse
 from bandmate.agent.plan import Clarification, ExpectedChange, HistoryMove, Plan, ToolCall
 from bandmate.agent.view import SessionView
@@ -21,7 +22,8 @@ from bandmate.memory.lexicon import LexiconEntry, scaled_recipe
 from bandmate.tools.spec import Registry
 
 MIN_SCORE = 0.42          # below this nothing is understood well enough to act on
-INTENT_MARGIN = 0.0       # an intent exemplar must beat the best term by this much to win
+INTENT_MARGIN = 0.04      # an intent exemplar must beat the best term by this much to win
+MIN_INTENT = 0.55         # and be at least this similar to one of its exemplars
 CLARIFY_OPTIONS = {
     "default": ["tighter, punchier drums", "warmer, rounder low end", "more space (reverb)", "more energy"],
     "bass": ["warmer bass", "tighter bass", "louder bass", "less boomy bass"],
@@ -33,9 +35,10 @@ CLARIFY_OPTIONS = {
 class OfflinePlanner:
     name = "offline"
 
-    def __init__(self, kb: KnowledgeBase, registry: Registry):
+    def __init__(self, kb: KnowledgeBase, registry: Registry, intents_matcher: IntentMatcher | None = None):
         self.kb = kb
         self.registry = registry
+        self.intents = intents_matcher or IntentMatcher(kb.embedder)
 
     # ---- public -----------------------------------------------------------------------------------
     def plan(self, request: str, view: SessionView, *, user: str = "default") -> Plan:
@@ -81,6 +84,16 @@ class OfflinePlanner:
             s, text, e = intents.build(intent, clause, view)
             return s, text, e, [f"@{intent}"]
         hits = self._retrieve(clause, user)
+        if hits and hits[0].source == "correction":
+            return self._from_correction(hits[0], clause, view, user)
+        literal = self._literal_term(clause)
+        if literal is not None:
+            return self._from_term(self.kb.lexicon[literal], clause, view)
+        intent, score, example = self.intents.best(clause.text)
+        # similarity alone never replaces a whole session with a new one
+        usable = score >= MIN_INTENT and not (intent == "generate" and not view.empty)
+        if usable and (not hits or score > hits[0].score + INTENT_MARGIN):
+            hits = [Hit(f"@{intent}", score, "intent", example), *hits]
         best = hits[0] if hits else None
         if best is None or best.score < MIN_SCORE:
             return _clarify(f"I'm not sure what '{clause.text}' should change. Which do you mean?",
@@ -101,6 +114,20 @@ class OfflinePlanner:
             return s, text, e, [best.term]
         return self._from_term(self.kb.lexicon[best.term], clause, view)
 
+    def _literal_term(self, clause: Clause) -> str | None:
+        """A lexicon term or alias said outright ("muddy", "busier") decides the reading."""
+        text = " " + _quality_words(clause) + " "
+        for alias, term in self._aliases():
+            if re.search(rf"(?<![\w-]){re.escape(alias)}(?![\w-])", text):
+                return term
+        return None
+
+    def _aliases(self) -> list[tuple[str, str]]:
+        if not hasattr(self, "_alias_list"):
+            pairs = [(a.lower(), e.term) for e in self.kb.lexicon.values() for a in [e.term, *e.aliases]]
+            self._alias_list = sorted(pairs, key=lambda p: -len(p[0]))
+        return self._alias_list
+
     def _retrieve(self, clause: Clause, user: str) -> list[Hit]:
         """Hits for the whole clause and for its quality words alone; the better score per term wins."""
         queries = dict.fromkeys(q for q in (clause.text, _quality_words(clause)) if q)
@@ -113,7 +140,7 @@ class OfflinePlanner:
         return sorted(best.values(), key=lambda h: -h.score)
 
     def _from_term(self, entry: LexiconEntry, clause: Clause, view: SessionView):
-        invert = clause.less or (clause.negated and not re.search(r"\benough\b", clause.text))
+        invert = clause.less or clause.complaint or (clause.negated and not re.search(r"\benough\b", clause.text))
         use, flip = entry, False
         if invert:
             opp = self.kb.lexicon.get(entry.opposite or "")

@@ -67,6 +67,7 @@ class Clause:
     question: str | None = None    # topic for questions
     history: tuple[str, int] | None = None  # ('undo', n) | ('redo', n) | ('checkout', version) | ('back', n)
     instrument: str | None = None  # for "add a walking bass": 'walking bass'
+    complaint: bool = False        # "the vocals sound muddy": a statement of a problem asks for less of it
 
 
 def normalise(text: str) -> str:
@@ -280,6 +281,14 @@ def find_negation(text: str) -> tuple[bool, bool]:
     return negated, less
 
 
+def find_complaint(text: str) -> bool:
+    """'X is/sounds/feels Y' without asking for more: the speaker dislikes Y."""
+    t = normalise(text)
+    if re.search(r"\b(make|more|needs?|want|could use|should be|add|give|not enough|lacks?|missing)\b", t):
+        return False
+    return bool(re.search(r"\b(is|are|sounds?|feels?|seems?|gets?|getting|'s|'re|been)\s+(?!not\b)\w+", t))
+
+
 def find_instrument(text: str) -> str | None:
     m = re.search(r"\b(?:add|bring in|layer|put in|give me|throw in|introduce)\s+(?:an?\s+|some\s+|the\s+)?"
                   r"([a-z][a-z -]{1,40}?)(?=\s+(?:in|on|at|for|from|over|under|to|during|that|which|with)\b|$)",
@@ -297,7 +306,7 @@ def parse_clause(text: str, known_stems: list[str] | None = None) -> Clause:
     return Clause(text=normalise(text), stems=find_stems(text, known_stems), range=find_range(text),
                   intensity=intensity, intensity_word=word, negated=negated, less=less, numbers=numbers,
                   key=find_key(text), tempo_bpm=tempo, question=find_question(text),
-                  history=find_history(text), instrument=find_instrument(text))
+                  history=find_history(text), instrument=find_instrument(text), complaint=find_complaint(text))
 
 
 def parse(text: str, known_stems: list[str] | None = None) -> list[Clause]:

@@ -10,20 +10,23 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 from bandmate.memory.embedder import Embedder
-from bandmate.memory.lexicon import LexiconEntry, load_exemplars, load_lexicon
+from bandmate.memory.lexicon import LexiconEntry, load_lexicon
 
 CORRECTION_BONUS = 0.15
+NEGATIVE_PHRASING = re.compile(r"\b(less|too|not|no|without|fewer)\b|n't\b", re.I)
 
 
 @dataclass(frozen=True)
 class Hit:
     term: str               # lexicon term, '@intent' for an action exemplar, or a corrected word
+
     score: float            # cosine similarity (+ bonus for the user's own corrections)
     source: str             # 'entry' | 'example' | 'correction'
     text: str               # the matched document
@@ -41,11 +44,10 @@ class Correction:
 
 class KnowledgeBase:
     def __init__(self, home: Path, *, embedder: Embedder | None = None,
-                 lexicon: dict[str, LexiconEntry] | None = None, exemplars: dict[str, list[str]] | None = None):
+                 lexicon: dict[str, LexiconEntry] | None = None):
         import chromadb
 
         self.lexicon = lexicon if lexicon is not None else load_lexicon()
-        self.exemplars = exemplars if exemplars is not None else load_exemplars()
         self.embedder = embedder or Embedder()
         path = Path(home) / "knowledge"
         path.mkdir(parents=True, exist_ok=True)
@@ -65,14 +67,11 @@ class KnowledgeBase:
             docs.append(e.document())
             metas.append({"term": term, "source": "entry"})
             for i, ex in enumerate([*e.aliases, *e.examples]):
+                if NEGATIVE_PHRASING.search(ex):
+                    continue  # an example must ask FOR the quality; polarity comes from the request
                 ids.append(f"ex:{term}:{i}")
                 docs.append(ex)
                 metas.append({"term": term, "source": "example"})
-        for intent, utterances in self.exemplars.items():
-            for i, u in enumerate(utterances):
-                ids.append(f"intent:{intent}:{i}")
-                docs.append(u)
-                metas.append({"term": f"@{intent}", "source": "intent"})
         return ids, docs, metas
 
     def _sync_lexicon(self) -> None:

@@ -1,0 +1,37 @@
+"""Nearest action intent by embedding similarity over the exemplar utterances (``prompts/exemplars.yaml``).
+
+Stem names are replaced by one neutral word in both exemplars and requests, so "compress the bass" is
+not pulled towards "take out the bass" just because both say "bass": the verb phrase decides.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from bandmate.agent.vocabulary import STEM_ALIASES
+from bandmate.memory.lexicon import load_exemplars
+
+_STEMS = re.compile(r"\b(" + "|".join(re.escape(a) for a in sorted((a for a in STEM_ALIASES if len(a) > 2),
+                                                                   key=len, reverse=True)) + r")\b")
+
+
+def neutral(text: str) -> str:
+    return re.sub(r"\s+", " ", _STEMS.sub("part", text.lower())).strip()
+
+
+class IntentMatcher:
+    def __init__(self, embedder, exemplars: dict[str, list[str]] | None = None):
+        self.exemplars = exemplars if exemplars is not None else load_exemplars()
+        self._labels = [i for i, us in self.exemplars.items() for _ in us]
+        self._texts = [u for us in self.exemplars.values() for u in us]
+        self._embedder = embedder
+        self._matrix = embedder.encode([neutral(t) for t in self._texts])
+
+    def best(self, text: str) -> tuple[str, float, str]:
+        """(intent, cosine similarity, nearest exemplar)."""
+        v = self._embedder.encode([neutral(text)])[0]
+        sims = self._matrix @ v
+        i = int(np.argmax(sims))
+        return self._labels[i], float(sims[i]), self._texts[i]
