@@ -1,0 +1,97 @@
+"""A turn end to end on real (synthesized) stems: plan, execute, measure, adjust, correct, undo."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bandmate.agent.executor import execute
+from bandmate.agent.plan import ExpectedChange, Plan, ToolCall
+from bandmate.agent.turn import Agent
+from bandmate.core.testsignals import mixture, noise, sine
+from bandmate.tools import default_registry
+
+
+@pytest.fixture
+def band(make_session):
+    stems = {
+        "bass": mixture(sine(55, 4.0, amplitude=0.3), sine(110, 4.0, amplitude=0.15), sine(2500, 4.0, amplitude=0.03)),
+        "keys": mixture(sine(440, 4.0, amplitude=0.2), sine(3000, 4.0, amplitude=0.05)),
+        "drums": noise(4.0, amplitude=0.1, channels=2, color="pink", seed=3),
+    }
+    return make_session(stems=stems, tempo_bpm=120, key="A minor")
+
+
+@pytest.fixture
+def agent(offline_planner, kb):
+    return Agent(planner=offline_planner, registry=default_registry(), kb=kb, user="ana")
+
+
+def test_executor_stops_at_first_failing_step(band):
+    plan = Plan(kind="edit", steps=[
+        ToolCall(tool="gain", args={"target": "bass", "gain_db": -3}),
+        ToolCall(tool="gain", args={"target": "flute", "gain_db": -3}),   # no such stem
+        ToolCall(tool="gain", args={"target": "keys", "gain_db": -3}),
+    ])
+    keys_before = band.stem("keys").samples.copy()
+    ex = execute(plan, band, default_registry())
+    assert ex.failed_step == 1 and "flute" in ex.error
+    assert len(ex.outcomes) == 1 and band.head.id == 2          # only the first step left a version
+    assert np.array_equal(band.stem("keys").samples, keys_before)
+
+
+def test_turn_reports_measured_change_on_the_target(agent, band):
+    drums_before = band.stem("drums").samples.copy()
+    res = agent.turn("make the bass warmer", band)
+    assert res.plan.kind == "edit" and res.plan.targets() == ["bass"]
+    measured = {m.expected.measure: m for m in res.execution.measured}
+    assert measured["centroid_hz"].after < measured["centroid_hz"].before
+    assert "Measured: centroid_hz on bass" in res.message
+    assert np.array_equal(band.stem("drums").samples, drums_before)   # other stems untouched
+
+
+def test_turn_adjusts_once_when_too_subtle(agent, band):
+    plan = Plan(kind="edit", steps=[ToolCall(tool="gain", args={"target": "keys", "gain_db": 0.2})],
+                expected=[ExpectedChange(measure="loudness_lufs", direction="up", target="keys", min_change=0.3)])
+    res = agent._run("tiny", plan, band, None)
+    assert res.adjusted and len(res.execution.outcomes) == 2
+    assert res.execution.measured[0].delta == pytest.approx(0.4, abs=0.02)
+    assert "applied it once more" in res.message
+
+
+def test_turn_undoes_a_change_that_went_the_wrong_way(agent, band):
+    plan = Plan(kind="edit", steps=[ToolCall(tool="gain", args={"target": "keys", "gain_db": -3})],
+                expected=[ExpectedChange(measure="loudness_lufs", direction="up", target="keys")])
+    res = agent._run("wrong", plan, band, None)
+    assert res.adjusted and band.head.id == 1 and "wrong way" in res.message
+
+
+def test_history_and_answers(agent, band):
+    agent.turn("turn the drums down 3 dB", band)
+    assert band.head.id == 2
+    assert agent.turn("undo that", band).version_after == 1
+    assert agent.turn("redo", band).version_after == 2
+    res = agent.turn("what key is this?", band)
+    assert res.plan.kind == "answer" and "A minor" in res.answer
+
+
+def test_ambiguous_request_asks_back_without_touching_the_session(agent, band):
+    res = agent.turn("make it better", band)
+    assert res.plan.kind == "clarify" and 2 <= len(res.plan.clarification.options) <= 4
+    assert band.head.id == 1
+
+
+def test_correction_is_learned_for_that_user_only(agent, band, kb, offline_planner, band_view):
+    first = agent.turn("make the keys warm", band)
+    assert "eq" in first.plan.tools()
+    res = agent.turn("no, by warm I mean less bright, not more bass", band)
+    assert "for you, 'warm' means less bright" in res.message
+    # the redo reads 'warm' through the correction: a cut up top, no low shelf boost
+    eq = next(s for s in res.plan.steps if s.tool == "eq")
+    assert eq.args.get("high_shelf_db", 0) < 0 and not eq.args.get("low_shelf_db")
+    assert any(t.startswith("correction:") for t in res.plan.terms)
+    # next time, for this user, the correction wins retrieval; another user still gets the lexicon
+    assert kb.retrieve("warm", user="ana")[0].source == "correction"
+    assert kb.retrieve("warm", user="ben")[0].source != "correction"
+    other = offline_planner.plan("make the keys warm", band_view, user="ben")
+    assert not any(t.startswith("correction:") for t in other.terms)
