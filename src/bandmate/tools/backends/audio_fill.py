@@ -53,12 +53,24 @@ def track_beats(clip: Clip) -> np.ndarray:
     import librosa
 
     y = _mono_at(clip, FEATURE_SR)
-    _, beats = librosa.beat.beat_track(y=y, sr=FEATURE_SR, hop_length=FEATURE_HOP, units="time", trim=False)
-    beats = np.asarray(beats, dtype=float)
+    _, beats = librosa.beat.beat_track(y=y, sr=FEATURE_SR, hop_length=FEATURE_HOP, units="time", trim=True)
+    beats = _steady_edges(np.asarray(beats, dtype=float))
     if len(beats) < MIN_BEATS or np.median(np.diff(beats)) <= 0:
         raise ToolFailed(f"found no steady beat in {clip.duration_s:.1f}s of audio ({len(beats)} beats), so "
                          "material cannot be aligned to a beat grid; set the tempo (analyze) or use the "
                          "musicgen backend")
+    return beats
+
+
+def _steady_edges(beats: np.ndarray, tolerance: float = 0.08) -> np.ndarray:
+    """Drop tracked beats at either end whose spacing strays from the median (trackers bunch them there)."""
+    if len(beats) < MIN_BEATS + 2:
+        return beats
+    ibi = float(np.median(np.diff(beats)))
+    while len(beats) > MIN_BEATS and abs(beats[-1] - beats[-2] - ibi) > tolerance * ibi:
+        beats = beats[:-1]
+    while len(beats) > MIN_BEATS and abs(beats[1] - beats[0] - ibi) > tolerance * ibi:
+        beats = beats[1:]
     return beats
 
 
