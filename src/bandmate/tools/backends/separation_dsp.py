@@ -46,12 +46,50 @@ class DspParams:
     voice_low_hz: float = 150.0
     voice_high_hz: float = 6000.0
     centre_power: float = 3.0  # sharpens the left/right coherence into a centre mask
+    block_s: float = 20.0  # longer audio is processed in blocks of this length (bounded memory)
+    context_s: float = 1.0  # audio either side of a block that its median filters also see
 
 
 def separate_array(samples: np.ndarray, sample_rate: int, params: DspParams | None = None) -> dict[str, np.ndarray]:
-    """Split ``samples`` (channels, frames) into the four STEMS, each the input's shape, summing to it."""
+    """Split ``samples`` (channels, frames) into the four STEMS, each the input's shape, summing to it.
+
+    Long inputs run in blocks of ``block_s`` with ``context_s`` of audio either side (so the median
+    filters see their full context) and short crossfades; memory stays bounded and every block's stems
+    still sum to its input, so the whole does too.
+    """
+    p = params or DspParams()
     x = _validate(samples, sample_rate)
-    n_fft, spec, masks = stem_masks(x, sample_rate, params)
+    block, context = int(p.block_s * sample_rate), int(p.context_s * sample_rate)
+    if x.shape[1] <= block + 2 * context:
+        return _separate_block(x, sample_rate, p)
+    out = {name: np.zeros_like(x) for name in STEMS}
+    fade = min(int(0.05 * sample_rate), context)
+    for start in range(0, x.shape[1], block):
+        a, b = max(0, start - context), min(x.shape[1], start + block + context)
+        stems = _separate_block(x[:, a:b], sample_rate, p)
+        w = _block_weights(b - a, start - a, min(block, x.shape[1] - start), fade, first=start == 0,
+                           last=start + block >= x.shape[1])
+        for name in STEMS:
+            out[name][:, a:b] += stems[name] * w
+    return out
+
+
+def _block_weights(length: int, keep_from: int, keep: int, fade: int, first: bool, last: bool) -> np.ndarray:
+    """1 over the block's own span, raised-cosine fades half inside / half outside it (sum to one)."""
+    w = np.zeros(length, np.float32)
+    w[keep_from:keep_from + keep] = 1.0
+    ramp = 0.5 - 0.5 * np.cos(np.pi * (np.arange(fade) + 0.5) / fade)
+    half = fade // 2
+    if not first:
+        w[keep_from - half:keep_from - half + fade] = ramp
+    if not last:
+        end = keep_from + keep
+        w[end - half:end - half + fade] = 1.0 - ramp
+    return w
+
+
+def _separate_block(x: np.ndarray, sample_rate: int, p: DspParams) -> dict[str, np.ndarray]:
+    n_fft, spec, masks = stem_masks(x, sample_rate, p)
     out = {name: _istft(spec * m[None], n_fft, x.shape[1]) for name, m in masks.items()}
     out["other"] = x - out["drums"] - out["bass"] - out["vocals"]
     return {name: out[name].astype(np.float32) for name in STEMS}
