@@ -9,7 +9,14 @@ import numpy as np
 import pytest
 
 from bandmate.core.errors import ToolInputError
-from bandmate.tools.backends.composer import Arrangement, Controls, compose, compose_part, compose_range, parse_prompt
+from bandmate.tools.backends.composer import (
+    Arrangement,
+    Controls,
+    compose,
+    compose_part,
+    compose_range,
+    parse_prompt,
+)
 from bandmate.tools.backends.composer.theory import parse_chord
 
 

@@ -36,7 +36,7 @@ _POP = ("I", "V", "vi", "IV")
 _POP_MIN = ("i", "VI", "III", "VII")
 PRESETS: dict[str, GenrePreset] = {
     "pop": GenrePreset(110, "straight", _POP, _POP_MIN, keys_program=0),
-    "rock": GenrePreset(120, "rock", ("I", "IV", "V", "IV"), ("i", "VII", "VI", "VII"), tonic="E",
+    "rock": GenrePreset(120, "rock", ("I", "IV", "V", "IV"), ("i", "VI", "VII", "i"), tonic="E",
                         instruments=("drums", "bass", "guitar"), comp_style="strum", kit=16, density=0.6),
     "metal": GenrePreset(150, "rock", ("I", "bVII", "bVI", "bVII"), ("i", "VI", "VII", "i"), mode="minor",
                          tonic="E", instruments=("drums", "bass", "guitar"), comp_style="power", kit=16,
