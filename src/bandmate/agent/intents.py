@@ -147,7 +147,8 @@ def _build_inpaint(c, v):
     if stems:
         args["stems"] = stems
     args["instruction"] = instruction
-    where = f"bars {args.get('start_bar')}–{args.get('end_bar')}" if "start_bar" in args else "the range"
+    a, b = args.get("start_bar"), args.get("end_bar")
+    where = (f"bar {a}" if a == b else f"bars {a}–{b}") if "start_bar" in args else "the range"
     return [ToolCall(tool="inpaint", args=args, why=f"{instruction} in {where}")], \
         f"Regenerating {where} as a {instruction}{' on ' + ', '.join(stems) if stems else ''}, joined " \
         "seamlessly to what comes before and after.", [exp("duration_s", "same", "mix")]
@@ -166,7 +167,10 @@ def _build_continue(c, v):
 def _build_add_stem(c, v):
     inst = c.instrument or "pad"
     args = {"instrument": inst, **bar_args(c, v)}
-    where = f" in bars {args['start_bar']}–{args['end_bar']}" if "start_bar" in args else ""
+    where = ""
+    if "start_bar" in args:
+        a, b = args["start_bar"], args["end_bar"]
+        where = f" in bar {a}" if a == b else f" in bars {a}–{b}"
     return [ToolCall(tool="add_stem", args=args, why=f"write a {inst} part{where}")], \
         f"Adding a {inst} part{where} that follows the session's tempo, key, chords and groove.", \
         [exp("stem_count", "up", "mix")]

@@ -72,12 +72,18 @@ class Agent:
         view = SessionView.of(session) if session is not None else SessionView()
         plan = self.planner.plan(request, view, user=self.user)
         plan_s = time.perf_counter() - t0
+        created = None
         if session is None:
-            session, plan = self._create(plan, store)
+            session, plan, created = self._create(plan, store)
             if session is None:
                 return TurnResult(request, plan, plan.text() or plan.explanation, plan_s=plan_s)
         res = self._run(request, plan, session, view)
         res.plan_s = plan_s
+        if created is not None:  # say what was made, then whatever the rest of the plan did
+            summary = getattr(created.result, "summary", "") or plan.explanation
+            rest = res.message if plan.steps else ""
+            res.message = "\n".join(x for x in (summary, rest) if x)
+            res.version_before = None
         if plan.kind == "edit":
             self.last_request[session.id] = request
         return res
@@ -87,7 +93,7 @@ class Agent:
         from bandmate.tools.run import run_tool
 
         if plan.kind != "edit" or not plan.steps or not self.registry[plan.steps[0].tool].creates_session:
-            return None, plan
+            return None, plan, None
         if store is None:
             raise ValueError("a store is needed to create a session")
         first = plan.steps[0]
@@ -95,7 +101,9 @@ class Agent:
                        settings=self.settings, backends=self.backends, user=self.user)
         session = Session(store, out.version.session_id)
         rest = plan.model_copy(update={"steps": plan.steps[1:]})
-        return session, rest if rest.steps else rest.model_copy(update={"kind": "answer", "question": "general"})
+        if not rest.steps:
+            rest = rest.model_copy(update={"kind": "answer", "question": "created", "expected": []})
+        return session, rest, out
 
     # ---- kinds of plans ---------------------------------------------------------------------------
     def _run(self, request: str, plan: Plan, session: Session, view: SessionView) -> TurnResult:
@@ -107,6 +115,8 @@ class Agent:
                 res.message = plan.text()
             elif plan.kind == "history":
                 res.message = self._history(plan, session)
+            elif plan.kind == "answer" and plan.question == "created":
+                res.message = ""
             elif plan.kind == "answer":
                 res.execution = execute(plan, session, self.registry, settings=self.settings,
                                         backends=self.backends)
