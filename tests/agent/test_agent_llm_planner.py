@@ -289,3 +289,27 @@ def test_prompt_carries_state_tools_explanations_and_corrections(kb, band_view, 
 def test_from_settings_refuses_missing_configuration(kb, offline_planner, registry, env, match):
     with pytest.raises(BackendUnavailable, match=match):
         LLMPlanner.from_settings(Settings.from_env(env), registry=registry, kb=kb, fallback=offline_planner)
+
+
+# ---- end to end -------------------------------------------------------------------------------------
+def test_llm_plan_runs_through_the_agent_and_is_measured(make, make_session, band_stems):
+    """The same Turn runs an LLM plan: the bass's lows rise by the shelf's gain, the keys stay bit-identical."""
+    from bandmate.agent.turn import Agent
+    from bandmate.core import measures
+    from bandmate.tools.context import Backends
+
+    session = make_session(stems=band_stems, tempo_bpm=120)
+    keys_before = session.stem("keys").samples.copy()
+    lows_before = measures.band_db(session.stem("bass"), 40, 150)
+    eq = call("eq", target="bass", low_shelf_hz=250, low_shelf_db=3.0)
+    explain = call("explain_plan", explanation="Warmer bass: +3 dB shelf below 250 Hz.",
+                   expected=[{"measure": "band_db:40-150", "direction": "up", "target": "bass"}])
+    planner, _ = make(reply(eq, explain))
+    agent = Agent(planner=planner, registry=planner.registry, kb=planner.kb, settings=Settings.from_env(),
+                  backends=Backends())
+    res = agent.turn("make the bass warmer", session)
+    assert res.plan.planner == "llm" and res.execution.ok and not res.adjusted
+    [m] = res.execution.measured
+    assert m.ok and 2.5 < m.delta < 3.3, m.delta  # a +3 dB shelf at 250 Hz lifts 55/110 Hz by ~2.8-3 dB
+    assert 2.5 < measures.band_db(session.stem("bass"), 40, 150) - lows_before < 3.3
+    assert (session.stem("keys").samples == keys_before).all()
