@@ -21,8 +21,9 @@ A case file is YAML with one top-level key, ``cases:``, holding a list of cases:
 Measures are the names of ``bandmate.core.measures`` (``band_db:LO-HI`` in Hz) plus the session
 measures ``tempo_bpm``, ``key`` (compared as the signed distance between tonics in semitones) and
 ``stem_count``. ``min_change`` is in the measure's unit, or a string such as ``"5%"`` (relative to the
-value before). Beyond the documented keys, ``expect`` also accepts ``kind`` (edit|clarify|answer|history)
-and ``answer_contains`` (any of these words in the reply), and a case may carry a free-text ``note``.
+value before). ``context: null`` starts the request with no session (a new chat). Beyond the
+documented keys, ``expect`` also accepts ``kind`` (edit|clarify|answer|history) and ``answer_contains``
+(any of these words in the reply), and a case may carry a free-text ``note``.
 Unknown keys, measures, tools or categories are errors that name them.
 """
 
@@ -152,7 +153,7 @@ class Expect(_Strict):
 class Case(_Strict):
     id: str = Field(..., min_length=1, max_length=120)
     category: Category
-    context: Context = Field(default_factory=Context)
+    context: Context | None = Field(default_factory=Context, description="null: the request starts a new chat.")
     history: list[str] = Field(default_factory=list)
     request: str = Field(..., min_length=1)
     expect: Expect = Field(default_factory=Expect)
