@@ -104,3 +104,15 @@ def test_long_input_in_blocks_matches_one_pass_and_still_sums_to_the_mix():
     assert np.abs(sum(blocked.values()) - mix).max() < 1e-5
     for name in STEMS:  # joins are inaudible: blocked output within -25 dB of the single pass
         assert sdr_db(whole[name], blocked[name]) > 25, name
+
+
+def test_in_a_mono_mix_the_vocals_follow_the_predominant_pitch_line(synth_band):
+    mono = {k: Clip(c.samples.mean(axis=0, keepdims=True), c.sample_rate) for k, c in synth_band.items()}
+    with_melody = evaluate(separate_clip, mono)
+    # bands so wide that the melody mask is 1 everywhere: every mid-band harmonic counts as voice
+    centre_only = evaluate(lambda c: separate_clip(c, DspParams(melody_width_cents=1e5)), mono)
+    base = baseline_sdr(mono)
+    # measured: vocals 14.4 dB with the melody cue, 10.7 dB without; other 0.9 vs -5.3 for the baseline
+    assert with_melody["vocals"] > centre_only["vocals"] + 2.0, (with_melody, centre_only)
+    for name in STEMS:
+        assert with_melody[name] > base[name] + 2.0, (name, with_melody, base)

@@ -12,8 +12,9 @@ How each stem is found (no learning, so expect modest quality on dense real mixe
   bin's own slow median also counts as percussive.
 - bass: the harmonic part below a smooth low-pass crossover (~220 Hz).
 - vocals: harmonic, above the crossover, inside the voice band (~150 Hz–6 kHz) and centre-panned
-  (local left/right coherence near one). A mono mix is all centre, so there the vocals stem also
-  takes every steady mid-band instrument: the centre cue is the only thing telling them apart.
+  (local left/right coherence near one). A mono mix is all centre, so there (fading in as the side
+  signal drops from -15 to -30 dB below the mid) the vocals are also narrowed to the harmonics of
+  the predominant pitch line; in a mono mix a loud lead instrument is taken for the voice.
 - other: everything left (the time-domain remainder).
 """
 
@@ -46,6 +47,9 @@ class DspParams:
     voice_low_hz: float = 150.0
     voice_high_hz: float = 6000.0
     centre_power: float = 3.0  # sharpens the left/right coherence into a centre mask
+    melody_low_hz: float = 150.0  # pitch range searched for a lead line in mono mixes
+    melody_high_hz: float = 1000.0
+    melody_width_cents: float = 200.0  # band kept around each of its harmonics
     block_s: float = 20.0  # longer audio is processed in blocks of this length (bounded memory)
     context_s: float = 1.0  # audio either side of a block that its median filters also see
 
@@ -110,6 +114,10 @@ def stem_masks(x: np.ndarray, sample_rate: int, params: DspParams | None = None
     band = (_highpass(freqs, p.voice_low_hz, p.crossover_order)
             * _lowpass(freqs, p.voice_high_hz, p.crossover_order))[:, None]
     voice = band * _centre_mask(spec, p.centre_power)
+    mono = _mononess(spec)
+    if mono > 0:  # with no stereo cue, the predominant pitch line is the best guess at the voice
+        melody = _melody_mask(mag * harm * (1.0 - low), freqs, sample_rate / n_fft, p)
+        voice = voice * (1.0 - mono + mono * np.sqrt(melody))
     masks = {"drums": perc, "bass": harm * low, "vocals": harm * (1.0 - low) * voice}
     return n_fft, spec, masks
 
@@ -166,6 +174,46 @@ def _centre_mask(spec: np.ndarray, power: float) -> np.ndarray:
     energy = uniform_filter(np.abs(left) ** 2 + np.abs(right) ** 2, size=3)
     coherence = np.clip(2 * cross / (energy + 1e-20), 0.0, 1.0)
     return (coherence ** power).astype(np.float32)
+
+
+def _mononess(spec: np.ndarray) -> float:
+    """1 for a mono (or dual-mono) mix, 0 once the side signal is within 15 dB of the mid, linear between."""
+    if spec.shape[0] == 1:
+        return 1.0
+    side = float(np.sum(np.abs(spec[0] - spec[1]) ** 2))
+    mid = float(np.sum(np.abs(spec[0] + spec[1]) ** 2)) + 1e-20
+    side_db = 10 * np.log10(side / mid + 1e-12)
+    return float(np.clip((-side_db - 15.0) / 15.0, 0.0, 1.0))
+
+
+def _melody_mask(hmag: np.ndarray, freqs: np.ndarray, bin_hz: float, p: DspParams) -> np.ndarray:
+    """Soft mask on the harmonics of the strongest pitch of each frame (the predominant melody).
+
+    Salience is a weighted sum over 10 harmonics of the compressed magnitude for pitch candidates a
+    third of a semitone apart; the winner is median-smoothed over 5 frames, and its first 20 harmonics
+    get triangular bands ``melody_width_cents`` wide, wide enough to hold a sung vibrato.
+    """
+    from scipy.ndimage import median_filter
+
+    top = int(np.searchsorted(freqs, p.voice_high_hz))
+    cands = p.melody_low_hz * 2 ** (np.arange(0, 36 * np.log2(p.melody_high_hz / p.melody_low_hz)) / 36)
+    comb = np.zeros((cands.size, top), np.float32)
+    for h in range(1, 11):
+        pos = cands * h / bin_hz
+        ok = np.nonzero(pos < top - 1)[0]
+        lo = np.floor(pos[ok]).astype(int)
+        frac = (pos[ok] - lo).astype(np.float32)
+        comb[ok, lo] += 0.85 ** (h - 1) * (1 - frac)
+        comb[ok, lo + 1] += 0.85 ** (h - 1) * frac
+    best = median_filter(np.argmax(comb @ np.sqrt(hmag[:top]), axis=0), size=5, mode="nearest")
+    f0 = cands[best].astype(np.float32)
+    mask = np.zeros_like(hmag)
+    f = freqs[:top, None]
+    spread = 2 ** (p.melody_width_cents / 1200) - 1
+    for h in range(1, 21):
+        width = np.maximum(f0 * h * spread, 1.5 * bin_hz)
+        np.maximum(mask[:top], np.clip(1 - np.abs(f - f0 * h) / width, 0, 1), out=mask[:top])
+    return mask
 
 
 def _lowpass(freqs: np.ndarray, cutoff_hz: float, order: float) -> np.ndarray:
