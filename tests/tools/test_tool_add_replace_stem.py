@@ -109,6 +109,19 @@ def test_added_bass_follows_analysed_chords_on_a_recording(store, make_session):
     assert np.mean([g == w for g, w in zip(got, want, strict=True)]) >= 0.9, (got, want)
 
 
+def test_drums_fit_a_recording_known_only_by_its_beats(store, make_session, band_stems):
+    """Tempo and beats (slightly uneven, as measured) but no key or chords: drums still fit the beats."""
+    beats = list(0.25 + np.arange(8) * 0.5 + np.array([0, 0.004, -0.003, 0.006, 0, 0.002, -0.004, 0.003]))
+    session = make_session(mix=band_stems["keys"].with_channels(2), tempo_bpm=120, beats_s=beats,
+                           downbeats_s=[beats[0], beats[4]], offset_s=beats[0])
+    out = run(store, "add_stem", session.id, settings=BUILTIN, instrument="drums", style="rock")
+    part = Part.from_json(store.blobs.get_bytes(out.version.assets["notes:drums"]))
+    kicks = sorted({n.start_s for n in part.notes if n.pitch == 36})
+    assert kicks[0] == pytest.approx(beats[0]) and any(k == pytest.approx(beats[2], abs=1e-4) for k in kicks)
+    with pytest.raises(ToolInputError, match="no key or chords"):
+        run(store, "add_stem", session.id, settings=BUILTIN, instrument="bass")
+
+
 def test_add_stem_on_an_unanalysed_recording_asks_for_analyze(store, make_session, band_stems):
     session = make_session(mix=band_stems["keys"])
     with pytest.raises(ToolInputError, match="run analyze first"):

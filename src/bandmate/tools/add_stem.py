@@ -66,8 +66,8 @@ def add_stem(args: AddStemArgs, ctx: ToolContext) -> AddStemResult:
     Use it for "add a walking bass", "add strings in the last 4 bars", "put a pad under it". On a
     recording without stems the original audio is kept as the stem 'original'.
     """
-    controls, bars, arr = session_controls(ctx)
     inst = presets.instrument(args.instrument)
+    controls, bars, arr = session_controls(ctx, harmony=inst.role != "drums")
     stem = _stem_name(args.name, inst.stem, ctx)
     first, last = _window(args, bars)
     from bandmate.tools.backends.composer import compose_part
@@ -98,18 +98,22 @@ def add_stem(args: AddStemArgs, ctx: ToolContext) -> AddStemResult:
 
 
 # ---- shared with replace_stem ----------------------------------------------------------------------
-def session_controls(ctx: ToolContext) -> tuple[Controls, int, Arrangement | None]:
+def session_controls(ctx: ToolContext, harmony: bool = True) -> tuple[Controls, int, Arrangement | None]:
     """(resolved controls, number of bars, stored arrangement or None) describing the session's music.
 
     The stored arrangement is used when it still matches the state (same tempo and key); otherwise the
     state table (from analysis, or after a tempo/pitch change) decides, keeping the arrangement's
-    genre and feel."""
+    genre and feel. ``harmony=False`` (a drum part) accepts a session with a tempo but no key/chords."""
     st = ctx.state
     data = ctx.asset("json:arrangement")
     arr = Arrangement.from_json(data) if data else None
+    duration = ctx.clip("mix").duration_s
     if arr is not None and _matches(arr.controls, st):
-        return arr.controls, arr.controls.bars or 1, arr
-    controls, bars = controls_from_state(st, ctx.clip("mix").duration_s, arr.controls if arr else None)
+        c = arr.controls
+        # the session may have grown (continued) past the stored length; the 0.3 bar allows the release tail
+        in_mix = math.floor((duration - c.offset_s) / c.bar_s - 0.3)
+        return c, max(c.bars or 1, in_mix), arr
+    controls, bars = controls_from_state(st, duration, arr.controls if arr else None, harmony)
     return controls, bars, None
 
 
@@ -124,7 +128,8 @@ def _matches(c: Controls, st: StateTable) -> bool:
     return True
 
 
-def controls_from_state(st: StateTable, duration_s: float, like: Controls | None = None) -> tuple[Controls, int]:
+def controls_from_state(st: StateTable, duration_s: float, like: Controls | None = None,
+                        harmony: bool = True) -> tuple[Controls, int]:
     if not st.tempo_bpm:
         raise ToolInputError("this session does not know its tempo, key or chords yet, so a part cannot be "
                              "fitted to it; run analyze first (it measures tempo, beats, key and chords)")
@@ -133,8 +138,11 @@ def controls_from_state(st: StateTable, duration_s: float, like: Controls | None
     beats = [b for b in st.beats_s if b >= offset - 0.02]
     bar_s = 60.0 / st.tempo_bpm * bpb
     bars = max(1, math.ceil((duration_s - offset) / bar_s - 0.25))
-    key = _key_of(st)
-    chords = _bar_chords(st, offset, bar_s, bars, key)
+    if harmony or st.key or any(c.label != "N" for c in st.chords):
+        key = _key_of(st)
+        chords = _bar_chords(st, offset, bar_s, bars, key)
+    else:
+        key, chords = Key(0), ["C"]  # drums only: the harmony is never read
     genre = next((t for t in st.tags if t.lower() in presets.GENRE_WORDS), None)
     base = {k: getattr(like, k) for k in ("genre", "mood", "drum_feel", "swing", "swing_unit", "density", "seed")
             if like is not None and getattr(like, k) is not None}

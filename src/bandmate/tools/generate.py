@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 import numpy as np
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from bandmate.core.clip import Clip
 from bandmate.core.errors import BackendUnavailable, ToolInputError
@@ -31,7 +31,7 @@ class GenerateArgs(ToolArgs):
     time_signature: str | None = Field(None, max_length=5, description="Meter: '4/4', '3/4', '6/8'…")
     chords: str | None = Field(None, max_length=1000, description="Chord progression, one chord per bar, "
                                                                   "e.g. 'Am F C G' or 'Am F | C G' (two per bar).")
-    instruments: list[str] | None = Field(None, max_length=12, description="Parts to write, e.g. ['drums', "
+    instruments: list[Annotated[str, Field(min_length=2, max_length=40)]] | None = Field(None, max_length=12, description="Parts to write, e.g. ['drums', "
                                                                            "'walking bass', 'piano', 'strings'].")
     drum_feel: Literal[FEELS] | None = Field(None, description="Drum groove; four_on_the_floor, half_time, "
                                                                "swing, shuffle, breakbeat…")
@@ -53,6 +53,13 @@ class GenerateArgs(ToolArgs):
             raise ToolInputError(f"swing_pct {v:g} is below 50; 50 is straight, 60 light swing, 66 triplet "
                                  "swing (use 0 or 50 for none)")
         return v
+
+    @model_validator(mode="after")
+    def _length(self):
+        if self.bars is not None and self.duration_s is not None:
+            raise ToolInputError(f"give the length as bars ({self.bars}) or duration_s ({self.duration_s:g}), "
+                                 "not both")
+        return self
 
 
 class GenerateResult(BaseModel):

@@ -21,8 +21,8 @@ _BARE_KEY_RE = re.compile(r"\b([A-Ga-g][#b♯♭]?)\s+(major|minor|dorian|mixoly
 _FEELS = (("four on the floor", "four_on_the_floor"), ("four-on-the-floor", "four_on_the_floor"),
           ("4 on the floor", "four_on_the_floor"), ("half-time", "half_time"), ("half time", "half_time"),
           ("halftime", "half_time"), ("double-time", "double_time"), ("double time", "double_time"),
-          ("breakbeat", "breakbeat"), ("shuffle", "shuffle"), ("swung", "swing"), ("swing", "swing"),
-          ("one drop", "one_drop"), ("boom bap", "boom_bap"), ("straight", "straight"))
+          ("breakbeat", "breakbeat"), ("shuffle", "shuffle"), ("one drop", "one_drop"), ("boom bap", "boom_bap"),
+          ("swung", "swing"), ("swing", "swing"), ("straight", "straight"))  # groove names before swing words
 _NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "eight": 8, "twelve": 12,
                  "sixteen": 16, "sixty-four": 64, "thirty-two": 32, "thirty two": 32, "sixty four": 64}
 
@@ -183,6 +183,8 @@ def _good_run(run: list[str]) -> bool:
 
 
 def _feel(t: str) -> dict:
+    """A groove word sets the feel; a swing amount ("swing 60%", "swung") only sets the swing, so a
+    swung funk or pop groove stays funk or pop (the word "swing" alone asks for the jazz ride groove)."""
     out: dict = {}
     low = t.lower()
     for phrase, feel in _FEELS:
@@ -195,7 +197,12 @@ def _feel(t: str) -> dict:
         if not 50 <= pct <= 75:
             raise ToolInputError(f"swing {pct:g}% is outside 50–75% (50% is straight, 66% triplet)")
         out["swing"] = pct / 100
-        out.setdefault("drum_feel", "swing")
+        if out.get("drum_feel") == "swing":
+            del out["drum_feel"]
+    elif re.search(r"\bswung\b", low):
+        if out.get("drum_feel") == "swing":
+            del out["drum_feel"]
+        out["swing"] = 0.62
     elif out.get("drum_feel") in ("swing", "shuffle"):
         out["swing"] = 0.66
     return out
