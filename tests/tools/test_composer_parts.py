@@ -83,11 +83,14 @@ def test_fills_at_phrase_ends_add_onsets(feel):
     assert onsets[4] > max(others) and onsets[8] > max(others), dict(onsets)
 
 
-def test_keys_voice_leading_moves_little():
+@pytest.mark.parametrize("name", ["keys", "pad"])
+def test_chord_voice_leading_moves_little(name):
     arr = compose(_controls(chords=["C", "Am", "F", "G", "Em", "Am", "Dm", "G7"], key="C major", genre="pop",
-                            instruments=["pad"]))
-    starts = sorted({n.start_s for n in arr.parts["pad"].notes})
-    voicings = [sorted(n.pitch for n in arr.parts["pad"].notes if n.start_s == s) for s in starts]
+                            instruments=[name], styles={"keys": "sustain"}))
+    notes = arr.parts[name].notes
+    starts = sorted({n.start_s for n in notes})
+    assert len(starts) == 8  # one voicing per chord
+    voicings = [sorted(n.pitch for n in notes if n.start_s == s) for s in starts]
     moves = [np.mean([abs(a - b) for a, b in zip(v, w, strict=True)]) for v, w in zip(voicings, voicings[1:],
                                                                                        strict=False)]
     # root-position block chords would move 3–5 semitones per voice on this progression

@@ -136,6 +136,18 @@ def test_cli_example_creates_a_session_of_music(store):
     assert [c.label for c in v.state.chords[:2]] == ["E:min7", "A:7"] and "funk" in v.state.tags
 
 
+def test_drum_fills_at_phrase_ends_are_heard(store):
+    """Onsets detected in the rendered drum stem: bars 4 and 8 (phrase ends) hold more than any other bar."""
+    import librosa
+
+    v = generate(store, FLUID, prompt="rock 128 bpm", instruments=["drums"], bars=8).version
+    y = store.clip(v.stems["drums"]).to_mono()
+    onsets = librosa.onset.onset_detect(y=y, sr=44100, hop_length=256, units="time")
+    per_bar = np.bincount((onsets // v.state.downbeats_s[1]).astype(int), minlength=8)[:8]
+    others = np.delete(per_bar, [3, 7])
+    assert per_bar[3] > others.max() and per_bar[7] > others.max(), per_bar
+
+
 def test_same_seed_same_audio_other_seed_other_music(store):
     args = {"prompt": "house 124 bpm with drums, bass and keys", "bars": 4, "seed": 5}
     a, b = generate(store, FLUID, **args).version, generate(store, FLUID, **args).version

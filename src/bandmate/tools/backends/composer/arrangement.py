@@ -71,10 +71,13 @@ class Arrangement:
     def duration_s(self) -> float:
         """Length of the bar grid (the music may ring on a little past it)."""
         c = self.controls
-        if c.beat_times_s:
-            return c.beat_times_s[-1] + (c.beat_times_s[-1] - c.beat_times_s[-2] if len(c.beat_times_s) > 1
-                                         else c.beat_s)
-        return c.offset_s + (c.bars or 0) * c.bar_s
+        beats = (c.bars or 0) * c.beats_per_bar
+        times = c.beat_times_s
+        if not times or len(times) < 2:
+            return c.offset_s + beats * c.beat_s
+        # measured beats: interpolate, or extend with the last beat period past the measured ones
+        i = min(beats, len(times) - 1)
+        return times[i] + (beats - i) * (times[-1] - times[-2])
 
     def to_json(self) -> dict[str, Any]:
         return {"controls": self.controls.model_dump(mode="json"),
