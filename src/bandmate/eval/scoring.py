@@ -25,6 +25,7 @@ ACCURACY_CHECKS = {"tool_accuracy": "tools", "target_accuracy": "target", "direc
                    "preservation_rate": "preserve", "kind_accuracy": "kind", "answer_accuracy": "answer",
                    "execution_rate": "executed"}
 ACTING_CHECKS = ("tools", "target", "direction")  # whose messages follow from "it asked back instead"
+RELATIVE_PCT = ("centroid_hz", "rolloff_hz", "stereo_width", "decay_s", "onset_rate")  # compared in % of before
 
 
 @dataclass
@@ -226,8 +227,15 @@ def by_measure(records: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 
 
 def intended_change(c: dict[str, Any]) -> float | None:
-    """A change check's delta signed so that positive is the intended way (for 'same': minus its size)."""
+    """A change check's delta signed so that positive is the intended way (for 'same': minus its size).
+
+    Relative measures (``RELATIVE_PCT``: centroid, rolloff, width, decay, onset rate) are in % of before.
+    """
     d = c.get("delta")
     if d is None:
         return None
+    if c["measure"] in RELATIVE_PCT:
+        if not isinstance(c.get("before"), (int, float)) or not c["before"]:
+            return None
+        d = 100.0 * d / abs(c["before"])
     return d if c["direction"] == "up" else -d if c["direction"] == "down" else -abs(d)
