@@ -34,7 +34,8 @@ STEMS = ("drums", "bass", "vocals", "other")
 class DspParams:
     """Tuning of the DSP separator; times in ms and frequencies in Hz so they hold at any rate."""
 
-    # defaults chosen by coordinate search on the two test bands of separation_eval (see benchmarks/)
+    # defaults from a coordinate search on the synthetic and gm-fluidsynth bands of separation_eval;
+    # the generator bands in benchmarks/bench_separation.py were not used for tuning (held out)
     frame_ms: float = 93.0  # STFT window (4096 samples at 44.1 kHz): fine enough to resolve bass notes
     harmonic_kernel_ms: float = 400.0  # median length along time for the harmonic estimate
     percussive_kernel_hz: float = 1000.0  # median length along frequency for the percussive estimate
