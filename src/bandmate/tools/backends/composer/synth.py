@@ -119,17 +119,18 @@ def _oscillator(v: Voice, freq_hz: float, n: int, sample_rate: int, cents: float
     if v.partials:
         return sum(np.sin(2 * np.pi * r * phase) * np.exp(-t * (1 + 2.5 * i)) / (1 + i)
                    for i, r in enumerate(v.partials) if r * f < 0.45 * sample_rate)
-    pos = (phase % 1.0) * TABLE
-    i0 = pos.astype(np.int64)
+    # the phase is kept in float64 (long notes), the table arithmetic in float32 (speed)
+    pos = ((phase % 1.0) * TABLE).astype(np.float32)
+    i0 = pos.astype(np.int32)
     key = (id(v), round(f, 3))
     if key not in tables:
-        tables[key] = tuple(np.append(tb, tb[0]) for tb in (_table(v.bright, f, sample_rate),
-                                                             _table(v.dark, f, sample_rate)))
+        tables[key] = tuple(np.append(tb, tb[0]).astype(np.float32) for tb in (
+            _table(v.bright, f, sample_rate), _table(v.dark, f, sample_rate)))
     bright_t, dark_t = tables[key]
     bright = _lookup(bright_t, pos, i0)
     if v.dark == v.bright:
         return bright
-    m = np.exp(-t / max(v.timbre_s, 1e-3))
+    m = np.exp(-t.astype(np.float32) / np.float32(max(v.timbre_s, 1e-3)))
     return m * bright + (1 - m) * _lookup(dark_t, pos, i0)
 
 
@@ -154,8 +155,9 @@ def render_builtin(part: Part, sample_rate: int, frames: int) -> np.ndarray:
     if part.is_drum:
         from bandmate.tools.backends.composer.synth_drums import render_drum_hit
 
+        designs: dict = {}  # filter coefficients, designed once per render
         for i, note in enumerate(part.notes):
-            start, x = render_drum_hit(note, sample_rate, i)
+            start, x = render_drum_hit(note, sample_rate, i, designs)
             _add(out, start, x)
         return out.astype(np.float32)
     v = voice_for(part.program)

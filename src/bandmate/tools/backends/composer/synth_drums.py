@@ -20,25 +20,30 @@ def _noise(n: int, seed: list[int]) -> np.ndarray:
     return np.random.default_rng(seed).standard_normal(n)
 
 
-def _filtered(x: np.ndarray, sample_rate: int, low_hz: float | None, high_hz: float | None) -> np.ndarray:
+def _filtered(x: np.ndarray, sample_rate: int, low_hz: float | None, high_hz: float | None,
+              designs: dict) -> np.ndarray:
+    """Butterworth band/high/low-pass; ``designs`` keeps the coefficients for the rest of the render."""
     from scipy.signal import butter, sosfilt
 
-    nyq = sample_rate / 2
-    if low_hz and high_hz:
-        sos = butter(2, [low_hz / nyq, min(high_hz / nyq, 0.99)], btype="band", output="sos")
-    elif low_hz:
-        sos = butter(2, low_hz / nyq, btype="high", output="sos")
-    else:
-        sos = butter(2, min(high_hz / nyq, 0.99), btype="low", output="sos")
-    return sosfilt(sos, x)
+    key = (sample_rate, low_hz, high_hz)
+    if key not in designs:
+        nyq = sample_rate / 2
+        if low_hz and high_hz:
+            designs[key] = butter(2, [low_hz / nyq, min(high_hz / nyq, 0.99)], btype="band", output="sos")
+        elif low_hz:
+            designs[key] = butter(2, low_hz / nyq, btype="high", output="sos")
+        else:
+            designs[key] = butter(2, min(high_hz / nyq, 0.99), btype="low", output="sos")
+    return sosfilt(designs[key], x)
 
 
 def _tom_hz(pitch: int) -> float:
     return {41: 75.0, 43: 90.0, 45: 110.0, 47: 130.0, 48: 155.0, 50: 185.0}.get(pitch, 120.0)
 
 
-def render_drum_hit(note: Note, sample_rate: int, index: int) -> tuple[int, np.ndarray]:
+def render_drum_hit(note: Note, sample_rate: int, index: int, designs: dict | None = None) -> tuple[int, np.ndarray]:
     """(start frame, stereo samples) of one hit; its length is the sound's own decay, not the note's."""
+    designs = {} if designs is None else designs
     fam = FAMILY.get(note.pitch, "stick")
     sr = sample_rate
     seed = [note.pitch, note.velocity, index]
@@ -50,7 +55,7 @@ def render_drum_hit(note: Note, sample_rate: int, index: int) -> tuple[int, np.n
     if fam == "kick":
         f = 48 + 120 * np.exp(-t / 0.025)
         x = np.sin(2 * np.pi * np.cumsum(f) / sr) * np.exp(-t / 0.22)
-        x += 0.3 * _filtered(_noise(n, seed), sr, 1500, None) * np.exp(-t / 0.004)
+        x += 0.3 * _filtered(_noise(n, seed), sr, 1500, None, designs) * np.exp(-t / 0.004)
         pan = 0.0
     elif fam == "tom":
         f0 = _tom_hz(note.pitch)
@@ -59,7 +64,7 @@ def render_drum_hit(note: Note, sample_rate: int, index: int) -> tuple[int, np.n
         pan = (note.pitch - 45) / 20
     elif fam in ("snare", "clap", "stick"):
         body = np.sin(2 * np.pi * 185 * t) * np.exp(-t / 0.05)
-        noise = _filtered(_noise(n, seed), sr, 1200, 9000)
+        noise = _filtered(_noise(n, seed), sr, 1200, 9000, designs)
         if fam == "clap":
             bursts = sum(np.exp(-np.clip(t - d, 0, None) / 0.008) * (t >= d) for d in (0.0, 0.011, 0.023))
             x = noise * (0.6 * bursts + 0.5 * np.exp(-t / 0.09) * (t >= 0.023))
@@ -70,10 +75,11 @@ def render_drum_hit(note: Note, sample_rate: int, index: int) -> tuple[int, np.n
         pan = -0.1
     elif fam in ("hat", "pedal", "open_hat", "shaker"):
         decay = {"hat": 0.025, "pedal": 0.018, "open_hat": 0.16, "shaker": 0.03}[fam]
-        x = 0.7 * _filtered(_noise(n, seed), sr, 7000 if fam != "shaker" else 5000, None) * np.exp(-t / decay)
+        low = 7000 if fam != "shaker" else 5000
+        x = 0.7 * _filtered(_noise(n, seed), sr, low, None, designs) * np.exp(-t / decay)
         pan = 0.3
     elif fam in ("crash", "ride", "bell"):
-        noise = _filtered(_noise(n, seed), sr, 4000 if fam == "crash" else 6000, None)
+        noise = _filtered(_noise(n, seed), sr, 4000 if fam == "crash" else 6000, None, designs)
         x = (0.6 if fam == "crash" else 0.3) * noise * np.exp(-t / (0.6 if fam == "crash" else 0.3))
         if fam in ("ride", "bell"):
             x += (0.25 if fam == "ride" else 0.6) * sum(np.sin(2 * np.pi * f * t) for f in (2900, 4150, 5430)) \
