@@ -17,7 +17,7 @@ from bandmate.core.settings import Settings
 from bandmate.memory.session import Session
 from bandmate.tools import default_registry
 from bandmate.tools.backends.composer import Arrangement, Part
-from bandmate.tools.backends.composer.theory import NAMES_SHARP, parse_chord, parse_key
+from bandmate.tools.backends.composer.theory import NAMES_SHARP, parse_chord
 from bandmate.tools.backends.render import engine_name
 from bandmate.tools.run import run_tool
 
@@ -186,10 +186,47 @@ def test_bad_arguments_are_input_errors(store, bad, match):
         generate(store, BUILTIN, prompt="pop", **bad)
 
 
-def test_musicgen_backend_without_weights_says_how_to_get_them(store, monkeypatch):
+def test_musicgen_backend_without_weights_names_the_setting(store, monkeypatch):
     monkeypatch.delenv("BANDMATE_MUSICGEN", raising=False)
     from bandmate.core.errors import BackendUnavailable
 
-    with pytest.raises(BackendUnavailable, match="MUSICGEN|musicgen|MusicGen"):
-        generate(store, Settings(), prompt="lofi", backend="musicgen", duration_s=2)
-    assert parse_key("E minor").name() == "E minor"
+    with pytest.raises(BackendUnavailable, match="BANDMATE_MUSICGEN"):
+        generate(store, Settings(musicgen="/nonexistent/musicgen"), prompt="lofi", backend="musicgen", duration_s=2)
+
+
+class RecordingMusicGen:
+    """Stands in for the neural model (tested in test_musicgen_backend.py) to test generate's plumbing:
+    it records what it was asked for and answers with a plain sine of the asked length."""
+
+    is_melody = True
+    sample_rate = 32000
+
+    def __init__(self):
+        self.calls = []
+
+    def generate(self, prompt, duration_s, *, seed=0, melody=None, **_):
+        from bandmate.core.testsignals import sine
+
+        self.calls.append({"prompt": prompt, "duration_s": duration_s, "seed": seed, "melody": melody})
+        return sine(220, duration_s, sample_rate=self.sample_rate)
+
+
+def test_musicgen_backend_stages_one_mix(store, make_session, band_stems):
+    from bandmate.tools.context import Backends
+
+    backends, model = Backends(), RecordingMusicGen()
+    backends.get("musicgen", lambda: model)
+    session = make_session(stems=band_stems, tempo_bpm=120)
+    out = run_tool(default_registry(), "generate", {"prompt": "lofi beat in F", "bars": 2, "tempo_bpm": 90,
+                                                     "backend": "musicgen", "melody": "A4 C5:2", "seed": 7},
+                   store=store, session_id=session.id, settings=BUILTIN, backends=backends)
+    call = model.calls[0]
+    assert call["duration_s"] == pytest.approx(2 * 4 * 60 / 90) and call["seed"] == 7
+    assert "lofi beat in F" in call["prompt"] and "90 bpm" in call["prompt"]
+    melody = call["melody"].to_mono()  # the melody is rendered and handed over: A4 first, then C5
+    assert melody[: int(0.6 * 44100)].std() > 0.01
+    v = out.version
+    assert out.result.backend == "musicgen" and v.stems == {} and out.result.stems == []
+    assert store.clip(v.mix).duration_s == pytest.approx(call["duration_s"], abs=0.01)
+    assert v.state.symbolic is False and v.state.tempo_bpm is None and "lofi" in v.state.tags
+    assert v.state.model_extra["requested"]["key"] == "F major"
