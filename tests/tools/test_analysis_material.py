@@ -27,11 +27,12 @@ class Song:
     tempo_bpm: float
     beats_per_bar: int
     key: str  # mir_eval key syntax, e.g. "E minor"
-    progression: tuple[str, ...]  # one mir_eval chord label per bar, cycled
+    progression: tuple[str, ...]  # per bar, cycled: a mir_eval label, or several ('C:maj G:maj') sharing it
     bars: int
     lead_in_s: float = 0.5  # silence before bar 1, so the first downbeat is not at 0
     chord_program: int = 0  # General MIDI: 0 piano, 4 electric piano, 48 strings
     bass_program: int = 33
+    drums: bool = True
 
     @property
     def beat_s(self) -> float:
@@ -75,6 +76,14 @@ def chord_pitches(label: str) -> list[int]:
     return [low + i for i in TRIADS[quality]]
 
 
+def bar_chords(song: Song, bar: int) -> list[tuple[float, float, str]]:
+    """(start_s, end_s, label) of the chords in 0-based ``bar``; an entry 'C:maj G:maj' splits the bar."""
+    labels = song.progression[bar % len(song.progression)].split()
+    t0 = song.lead_in_s + bar * song.bar_s
+    share = song.bar_s / len(labels)
+    return [(t0 + i * share, t0 + (i + 1) * share, lab) for i, lab in enumerate(labels)]
+
+
 def build_midi(song: Song):
     import pretty_midi
 
@@ -84,31 +93,40 @@ def build_midi(song: Song):
     keys = pretty_midi.Instrument(program=song.chord_program, name="keys")
     b, n = song.beat_s, song.beats_per_bar
     for bar in range(song.bars):
-        label = song.progression[bar % len(song.progression)]
+        for start, end, label in bar_chords(song, bar):
+            for p in chord_pitches(label):
+                keys.notes.append(pretty_midi.Note(velocity=80, pitch=p, start=start, end=end - 0.02))
         t0 = song.lead_in_s + bar * song.bar_s
-        for p in chord_pitches(label):
-            keys.notes.append(pretty_midi.Note(velocity=80, pitch=p, start=t0, end=t0 + song.bar_s - 0.02))
         for beat in range(n):
             t = t0 + beat * b
+            label = next(lab for s, e, lab in bar_chords(song, bar) if s <= t + 1e-6 < e)
             bass.notes.append(pretty_midi.Note(velocity=100 if beat == 0 else 85,
                                                pitch=36 + (root_pc(label) - 36) % 12, start=t, end=t + 0.9 * b))
-            drum = KICK if beat == 0 or (n == 4 and beat == 2) else SNARE
-            drums.notes.append(pretty_midi.Note(velocity=110 if beat == 0 else 90, pitch=drum, start=t,
-                                                end=t + 0.1))
-            for half in (0, 1):
-                drums.notes.append(pretty_midi.Note(velocity=70 if half == 0 else 50, pitch=HAT,
-                                                    start=t + half * b / 2, end=t + half * b / 2 + 0.05))
+            if song.drums:
+                drums.notes.extend(_drum_hits(t, beat, n, b))
     pm.instruments.extend([drums, bass, keys])
     return pm
 
 
+def _drum_hits(t: float, beat: int, per_bar: int, beat_s: float):
+    """Kick on 1 (and 3 in 4/4), snare on the other beats, hi-hat eighths accented on the beat."""
+    import pretty_midi
+
+    drum = KICK if beat == 0 or (per_bar == 4 and beat == 2) else SNARE
+    hits = [pretty_midi.Note(velocity=110 if beat == 0 else 90, pitch=drum, start=t, end=t + 0.1)]
+    for half in (0, 1):
+        start = t + half * beat_s / 2
+        hits.append(pretty_midi.Note(velocity=70 if half == 0 else 50, pitch=HAT, start=start, end=start + 0.05))
+    return hits
+
+
 def truth_of(song: Song, duration_s: float) -> Truth:
     beats = song.lead_in_s + song.beat_s * np.arange(song.bars * song.beats_per_bar)
-    edges = song.lead_in_s + song.bar_s * np.arange(song.bars + 1)
-    chords = [(0.0, float(edges[0]), "N")]
+    chords = [(0.0, song.lead_in_s, "N")]
     for bar in range(song.bars):
-        chords.append((float(edges[bar]), float(edges[bar + 1]), song.progression[bar % len(song.progression)]))
-    chords.append((float(edges[-1]), max(duration_s, float(edges[-1]) + 0.01), "N"))
+        for _, end, label in bar_chords(song, bar):
+            chords.append((chords[-1][1], float(end), label))  # start at the previous end: no float gaps
+    chords.append((chords[-1][1], max(duration_s, chords[-1][1] + 0.01), "N"))
     return Truth(song.tempo_bpm, song.beats_per_bar, beats, beats[:: song.beats_per_bar], song.key, chords)
 
 
@@ -192,6 +210,9 @@ def test_truth_chords_tile_the_clip_without_gaps():
     ends = np.array([c[1] for c in truth.chords[:-1]])
     assert np.allclose(starts, ends)
     assert [c[2] for c in truth.chords[1:5]] == list(song.progression)
+    split = Song("split", 100, 4, "C minor", ("C:min Ab:maj", "G:maj"), 2)
+    labels = [c[2] for c in truth_of(split, 6.0).chords]
+    assert labels == ["N", "C:min", "Ab:maj", "G:maj", "N"]
     assert np.allclose(truth.downbeats_s, song.lead_in_s + song.bar_s * np.arange(song.bars))
 
 
