@@ -38,7 +38,7 @@ def eval_cmd(
     planner: Annotated[PlannerChoice, typer.Option("--planner")] = "offline",
     out: Annotated[Path, typer.Option("--out", help="Folder for results.jsonl, summary.json, report.md.")] = Path("eval-out"),
     workers: Annotated[int | None, typer.Option("--workers", min=1, help="Worker processes (default: cores, "
-                                                "at most 8).")] = None,
+                                                "at most 8; Ray: one per cluster CPU).")] = None,
     executor: Annotated[ExecutorChoice, typer.Option("--executor", help="local processes or a Ray cluster.")] = "local",
     address: Annotated[str | None, typer.Option("--address", help="Ray address, e.g. auto or ray://head:10001.")] = None,
     category: Annotated[list[str] | None, typer.Option("--category", help="Only this category (repeatable).")] = None,
@@ -59,7 +59,7 @@ def eval_cmd(
     chosen, files = select(cases, categories=category or (), ids=case_id or (), limit=limit)
     if not chosen:
         raise ToolInputError("no cases left after --category/--id filtering; check the names")
-    n_workers = workers or (_default_workers() if executor == "local" else 1)
+    n_workers = workers or (_default_workers() if executor == "local" else 0)  # ray: 0 = one per cluster CPU
     planners = ("offline", "llm") if planner == "both" else (planner,)
     total = len(chosen) * len(planners)
     done = [0]
@@ -83,7 +83,8 @@ def eval_cmd(
     from bandmate.eval.report import overall_rows, table
 
     for p, s in summaries.items():
-        typer.echo(f"\n{p}: {s['meta']['cases']} cases in {s['meta']['wall_s']:.1f} s with {n_workers} worker(s)")
+        typer.echo(f"\n{p}: {s['meta']['cases']} cases in {s['meta']['wall_s']:.1f} s with "
+                   f"{n_workers or 'one per cluster CPU'} worker(s)")
         typer.echo(table(["metric", "value"], overall_rows(s["overall"])))
     where = out if len(planners) == 1 else f"{out}/<planner> and {out}/comparison.md"
     typer.echo(f"\nwrote results.jsonl, summary.json, report.md and plots to {where}", err=True)

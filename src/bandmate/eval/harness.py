@@ -51,7 +51,7 @@ def evaluate(cases: Sequence[Case], *, out: str | Path, case_files: Sequence[str
     summaries = {}
     for planner in planners:
         target = Path(out) if len(planners) == 1 else Path(out) / planner
-        config = EvalConfig(planner=planner, workers=max(1, workers), executor=executor, address=address,
+        config = EvalConfig(planner=planner, workers=workers if executor == "ray" else max(1, workers), executor=executor, address=address,
                             work_root=str(Path(work_root) / planner) if work_root else None)
         started = time.strftime("%Y-%m-%d %H:%M:%S")
         t0 = time.perf_counter()

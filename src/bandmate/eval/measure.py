@@ -13,8 +13,9 @@ Conventions
 - Without ``min_change``, "up"/"down" must exceed what Bandmate itself calls noticeable
   (``agent.executor.NOTICEABLE``: e.g. 0.5 dB for levels, 2 % for centroid), and "same" must stay below
   it. ``key`` moves are signed semitone distances between tonics (-5..+6); "same" also needs the same mode.
-- A preserved stem is unchanged when its SI-SDR against before is at least ``PRESERVE_SI_SDR_DB`` and
-  its mixer strip (gain, pan, mute) is unchanged.
+- A preserved stem is unchanged when its SI-SDR against before is at least ``PRESERVE_SI_SDR_DB``, its
+  level moved less than ``PRESERVE_LEVEL_DB`` (SI-SDR alone is blind to a gain change) and its mixer
+  strip (gain, pan, mute) is unchanged.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from bandmate.memory.state import StripSettings
 from bandmate.memory.store import Version
 
 PRESERVE_SI_SDR_DB = 30.0
+PRESERVE_LEVEL_DB = 0.5  # SI-SDR ignores gain, so a preserved stem's level must hold too (Bandmate's "noticeable")
 SI_SDR_CAP_DB = 200.0  # reported for bit-identical audio instead of infinity
 # preserve_measures tolerances: (absolute, relative to the value before)
 PRESERVE_TOLERANCE = {"tempo_bpm": (1.0, 0.02), "duration_s": (0.05, 0.0), "stem_count": (0.0, 0.0)}
@@ -131,7 +133,7 @@ class Probe:
             from bandmate.tools.backends.analysis_librosa import analyze_librosa
 
             clip = self.session.store.clip(mix_key)
-            found = analyze_librosa(y=clip.to_mono().samples[0], sample_rate=clip.sample_rate,
+            found = analyze_librosa(y=np.asarray(clip.to_mono()).reshape(-1), sample_rate=clip.sample_rate,
                                     what=("tempo",) if measure == "tempo_bpm" else ("key",))
             self._memo[("analysis", measure, mix_key)] = found.tempo_bpm if measure == "tempo_bpm" else found.key
         return self._memo[("analysis", measure, mix_key)]
@@ -194,8 +196,8 @@ def si_sdr_db(reference: Clip, estimate: Clip) -> float:
     """Scale-invariant SDR of ``estimate`` against ``reference`` in dB (zero-padded to one length)."""
     est_c = estimate.with_channels(reference.channels) if estimate.channels != reference.channels else estimate
     n = max(reference.frames, est_c.frames)
-    ref = reference.padded(n).samples.astype(np.float64).ravel()
-    est = est_c.padded(n).samples.astype(np.float64).ravel()
+    ref = np.asarray(reference.padded(n), np.float64).ravel()
+    est = np.asarray(est_c.padded(n), np.float64).ravel()
     ref_e = float(ref @ ref)
     if ref_e < 1e-12:
         return SI_SDR_CAP_DB if float(est @ est) < 1e-12 else -SI_SDR_CAP_DB
@@ -207,18 +209,33 @@ def si_sdr_db(reference: Clip, estimate: Clip) -> float:
     return float(min(SI_SDR_CAP_DB, 10 * np.log10(max(float(target @ target), 1e-30) / noise_e)))
 
 
+def level_change_db(before: Clip, after: Clip) -> float:
+    """Energy change from ``before`` to ``after`` in dB (silence on both sides: 0)."""
+    eb = float(np.sum(before.samples.astype(np.float64) ** 2))
+    ea = float(np.sum(after.samples.astype(np.float64) ** 2))
+    if eb < 1e-12 and ea < 1e-12:
+        return 0.0
+    return float(10 * np.log10(max(ea, 1e-12) / max(eb, 1e-12)))
+
+
 def check_preserved_stem(stem: str, probe: Probe) -> dict[str, Any]:
-    row: dict[str, Any] = {"stem": stem, "si_sdr_db": None, "mixer_changed": False, "ok": False, "error": None}
+    row: dict[str, Any] = {"stem": stem, "si_sdr_db": None, "level_change_db": None, "mixer_changed": False,
+                           "ok": False, "error": None}
     try:
         kb, ka = probe.key_of(stem, "before"), probe.key_of(stem, "after")
     except BandmateError as err:
         row["error"] = str(err)
         return row
-    row["si_sdr_db"] = SI_SDR_CAP_DB if kb == ka else si_sdr_db(probe.clip(stem, "before"), probe.clip(stem, "after"))
+    if kb == ka:
+        row["si_sdr_db"], row["level_change_db"] = SI_SDR_CAP_DB, 0.0
+    else:
+        b, a = probe.clip(stem, "before"), probe.clip(stem, "after")
+        row["si_sdr_db"], row["level_change_db"] = si_sdr_db(b, a), level_change_db(b, a)
     unity = StripSettings()
     strip_b, strip_a = (v.state.mixer.get(stem, unity) for v in (probe.before, probe.after))
     row["mixer_changed"] = strip_b != strip_a
-    row["ok"] = row["si_sdr_db"] >= PRESERVE_SI_SDR_DB and not row["mixer_changed"]
+    row["ok"] = (row["si_sdr_db"] >= PRESERVE_SI_SDR_DB and abs(row["level_change_db"]) < PRESERVE_LEVEL_DB
+                 and not row["mixer_changed"])
     return row
 
 

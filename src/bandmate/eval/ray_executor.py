@@ -1,6 +1,6 @@
 """Running eval cases on a Ray cluster (``bandmate eval --executor ray --address ADDR``).
 
-One actor per worker (1 CPU each) builds its Agent once, like a local worker process, and runs chunks
+One actor per worker (1 CPU each; ``workers=0``: one per CPU of the cluster) builds its Agent once, like a local worker process, and runs chunks
 of cases. ``address`` is passed to ``ray.init`` ('auto', 'ray://head:10001', …); with no address, an
 already started Ray is used, or a local one is started for the run. Every node needs Bandmate installed
 (``pip install 'bandmate[ray]'``). An actor that dies takes only its chunk down: those cases are
@@ -56,7 +56,7 @@ def _drive(ray, cases: Sequence[Case], config: EvalConfig) -> Iterator[dict[str,
     from ray.exceptions import RayActorError, RayTaskError, WorkerCrashedError
 
     remote = ray.remote(num_cpus=1, max_restarts=0)(CaseActor)
-    n = config.workers if config.workers > 1 else max(1, int(ray.cluster_resources().get("CPU", 1)))
+    n = config.workers if config.workers >= 1 else max(1, int(ray.cluster_resources().get("CPU", 1)))
     queue = chunks_of(cases, n)
     actors = [remote.remote(config.to_json()) for _ in range(min(n, len(queue)))]
     pending: dict[Any, tuple[Any, list]] = {}

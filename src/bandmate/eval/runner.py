@@ -218,7 +218,7 @@ def run_cases(cases: Sequence[Case], config: EvalConfig, on_result: OnResult | N
     """Every case's record, in the order given; ``on_result`` sees each as it finishes."""
     if config.kb_template is None:
         config = EvalConfig(**{**asdict(config), "kb_template": str(kb_template_home())})
-    if config.workers > 1 and config.threads_per_worker is None:
+    if config.executor == "local" and config.workers > 1 and config.threads_per_worker is None:
         config = EvalConfig(**{**asdict(config), "threads_per_worker": max(1, (os.cpu_count() or 1) // config.workers)})
     if config.executor == "ray":
         from bandmate.eval.ray_executor import run_ray

@@ -125,7 +125,8 @@ def _preserve(obs: dict[str, Any]) -> tuple[bool, list[str]]:
         if p["error"]:
             why.append(f"{p['stem']} not checked: {p['error']}")
         else:
-            what = f"SI-SDR {p['si_sdr_db']:.1f} dB < 30 dB" if p["si_sdr_db"] < 30 else "its mixer strip moved"
+            what = (f"SI-SDR {p['si_sdr_db']:.1f} dB < 30 dB" if p["si_sdr_db"] < 30 else "its mixer strip moved"
+                    if p["mixer_changed"] else f"level {p['level_change_db']:+.1f} dB")
             why.append(f"{p['stem']} should be untouched but changed ({what})")
     for m in obs["preserve_measures"]:
         if not m["ok"]:
