@@ -116,3 +116,32 @@ def test_in_a_mono_mix_the_vocals_follow_the_predominant_pitch_line(synth_band):
     assert with_melody["vocals"] > centre_only["vocals"] + 2.0, (with_melody, centre_only)
     for name in STEMS:
         assert with_melody[name] > base[name] + 2.0, (name, with_melody, base)
+
+
+def _energy_db(clip: Clip) -> float:
+    return float(10 * np.log10(np.mean(np.square(clip.samples, dtype=np.float64)) + 1e-20))
+
+
+@pytest.mark.real_data
+def test_a_real_drums_and_bass_recording_lands_in_drums_and_bass(real_data):
+    from bandmate.core.audio_io import load
+    from bandmate.core.measures import centroid_hz, crest_db
+
+    clip = load(real_data / "choice_drum_bass.ogg").slice_s(5.0, 15.0)  # only drum and bass tracks
+    stems = separate_clip(clip)
+    level = {n: _energy_db(s) for n, s in stems.items()}
+    loud = max(level["drums"], level["bass"])
+    # measured: drums -31.1, bass -31.8, vocals -43.2, other -47.7 dB RMS; crest drums 21.4, bass 14.3 dB
+    assert level["vocals"] < loud - 8 and level["other"] < loud - 8, level
+    assert centroid_hz(stems["bass"]) < 200 < centroid_hz(stems["drums"])
+    assert crest_db(stems["drums"]) > crest_db(stems["bass"]) + 4  # hits are peaky, bass notes are not
+
+
+@pytest.mark.real_data
+def test_a_real_folk_song_gives_a_centred_vocal_stem(real_data):
+    from bandmate.core.audio_io import load
+    from bandmate.core.measures import stereo_width
+
+    stems = separate_clip(load(real_data / "lets_go_fishin.ogg").slice_s(20.0, 30.0))
+    assert stereo_width(stems["vocals"]) < 0.2 < stereo_width(stems["other"])
+    assert _energy_db(stems["vocals"]) > _energy_db(stems["other"]) - 6  # a sung song: the voice is loud
