@@ -77,6 +77,13 @@ class Controls(BaseModel):
                                  "first note: 0.5 straight, 0.6 light ('swing 60%'), 0.67 triplet")
         return v
 
+    @field_validator("melody")
+    @classmethod
+    def _melody(cls, v: list[str] | None) -> list[str] | None:
+        if v:
+            parse_melody(v)  # fail at the request, not later inside the lead part
+        return v
+
     @field_validator("time_signature")
     @classmethod
     def _meter(cls, v: str | None) -> str | None:
@@ -148,9 +155,12 @@ class Controls(BaseModel):
         swing = self.swing if self.swing is not None else (0.66 if feel in ("swing", "shuffle") and
                                                             p.swing == 0 else p.swing)
         density = self.density if self.density is not None else min(1.0, max(0.0, p.density + d_density))
+        instruments = list(self.instruments or p.instruments)
+        if self.melody and not any(presets.instrument(i).role == "lead" for i in instruments):
+            instruments.append("lead")  # a given melody needs a part to play it
         return self.model_copy(update={
             "tempo_bpm": float(tempo), "key": key, "time_signature": meter, "bars": bars, "chords": chords,
-            "instruments": list(self.instruments or p.instruments), "drum_feel": feel, "swing": swing,
+            "instruments": instruments, "drum_feel": feel, "swing": swing,
             "swing_unit": self.swing_unit or p.swing_unit, "density": density, "duration_s": None,
             "genre": self.genre or "pop"})
 
@@ -172,8 +182,10 @@ class Controls(BaseModel):
 
 def _default_feel(p: presets.GenrePreset, meter: str) -> str:
     beats = meter_beats(meter)
-    if beats in (3, 6, 9, 12) and p.meter != meter:
+    if beats == 3 and p.meter != meter:
         return "waltz"
+    if beats != 4 and p.meter != meter:
+        return "straight"  # the drum writer builds its groove from the meter's beat count
     return p.feel
 
 

@@ -101,9 +101,8 @@ def _envelope(v: Voice, n_on: int, n_total: int, sample_rate: int, velocity: int
     return env * (velocity / 127.0) ** 1.6 * v.gain
 
 
-def _lookup(table: np.ndarray, pos: np.ndarray, i0: np.ndarray) -> np.ndarray:
+def _lookup(table: np.ndarray, frac: np.ndarray, i0: np.ndarray) -> np.ndarray:
     """Linear interpolation in a wrapped table (``table`` has its first sample appended at the end)."""
-    frac = pos - i0
     return table[i0] + frac * (table[i0 + 1] - table[i0])
 
 
@@ -119,19 +118,21 @@ def _oscillator(v: Voice, freq_hz: float, n: int, sample_rate: int, cents: float
     if v.partials:
         return sum(np.sin(2 * np.pi * r * phase) * np.exp(-t * (1 + 2.5 * i)) / (1 + i)
                    for i, r in enumerate(v.partials) if r * f < 0.45 * sample_rate)
-    # the phase is kept in float64 (long notes), the table arithmetic in float32 (speed)
-    pos = ((phase % 1.0) * TABLE).astype(np.float32)
+    # the phase and index stay float64 (a float32 position can round up to the table's end); the
+    # interpolation runs in float32 for speed
+    pos = (phase % 1.0) * TABLE
     i0 = pos.astype(np.int32)
+    frac = (pos - i0).astype(np.float32)
     key = (id(v), round(f, 3))
     if key not in tables:
         tables[key] = tuple(np.append(tb, tb[0]).astype(np.float32) for tb in (
             _table(v.bright, f, sample_rate), _table(v.dark, f, sample_rate)))
     bright_t, dark_t = tables[key]
-    bright = _lookup(bright_t, pos, i0)
+    bright = _lookup(bright_t, frac, i0)
     if v.dark == v.bright:
         return bright
     m = np.exp(-t.astype(np.float32) / np.float32(max(v.timbre_s, 1e-3)))
-    return m * bright + (1 - m) * _lookup(dark_t, pos, i0)
+    return m * bright + (1 - m) * _lookup(dark_t, frac, i0)
 
 
 def render_note(v: Voice, note: Note, sample_rate: int, tables: dict | None = None) -> tuple[int, np.ndarray]:
