@@ -124,6 +124,11 @@ def test_given_melody_is_played_as_written():
     assert got == [(76, 0), (79, 1), (81, 1.5), (76, 4), (79, 5), (81, 5.5)]
 
 
+def test_a_melody_brings_its_own_lead_part():
+    arr = compose(Controls(key="C major", chords=["C", "G"], bars=2, melody=["C5:2", "D5:2"]))
+    assert arr.parts["lead"].notes[0].pitch == 72 and {"drums", "bass", "lead"} <= set(arr.parts)
+
+
 def test_three_four_has_three_beats_per_bar_and_waltz_parts():
     arr = compose(Controls(tempo_bpm=150, time_signature="3/4", key="F major", chords=["F", "Bb", "C7", "F"],
                            instruments=["drums", "bass", "piano"], bars=8))

@@ -179,7 +179,7 @@ def test_generate_on_a_session_replaces_its_music(store, make_session, band_stem
     ({"bars": 0}, "bars"), ({"tempo_bpm": 500}, "tempo_bpm"), ({"swing_pct": 20}, "below 50"),
     ({"drum_feel": "polka"}, "drum_feel"), ({"chords": "Am Hm"}, "not understood"), ({"key": "Q minor"}, "key"),
     ({"instruments": ["theremin"]}, "unknown instrument"), ({"backend": "jukebox"}, "backend"),
-    ({"bars": 4, "duration_s": 10}, "not both"),
+    ({"bars": 4, "duration_s": 10}, "not both"), ({"melody": "E4 G4 X9"}, "not a note"),
 ])
 def test_bad_arguments_are_input_errors(store, bad, match):
     with pytest.raises(ToolInputError, match=match):
