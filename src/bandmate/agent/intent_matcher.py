@@ -29,9 +29,9 @@ class IntentMatcher:
         self._embedder = embedder
         self._matrix = embedder.encode([neutral(t) for t in self._texts])
 
-    def best(self, text: str) -> tuple[str, float, str]:
-        """(intent, cosine similarity, nearest exemplar)."""
-        v = self._embedder.encode([neutral(text)])[0]
+    def best(self, text: str, vector=None) -> tuple[str, float, str]:
+        """(intent, cosine similarity, nearest exemplar); ``vector`` = embedding of ``neutral(text)``."""
+        v = vector if vector is not None else self._embedder.encode([neutral(text)])[0]
         sims = self._matrix @ v
         i = int(np.argmax(sims))
         return self._labels[i], float(sims[i]), self._texts[i]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from bandmate.agent import intents
-from bandmate.agent.intent_matcher import IntentMatcher
+from bandmate.agent.intent_matcher import IntentMatcher, neutral
 from bandmate.agent.parser import Clause, parse
 from bandmate.agent.plan import Clarification, ExpectedChange, HistoryMove, Plan, ToolCall
 from bandmate.agent.view import SessionView
@@ -83,13 +83,15 @@ class OfflinePlanner:
         if intent:
             s, text, e = intents.build(intent, clause, view)
             return s, text, e, [f"@{intent}"]
-        hits = self._retrieve(clause, user)
+        queries = list(dict.fromkeys(q for q in (clause.text, _quality_words(clause)) if q))
+        vectors = self.kb.embedder.encode([*queries, neutral(clause.text)])  # one batch for all three
+        hits = self._retrieve(queries, vectors[: len(queries)], user)
         if hits and hits[0].source == "correction":
             return self._from_correction(hits[0], clause, view, user)
         literal = self._literal_term(clause)
         if literal is not None:
             return self._from_term(self.kb.lexicon[literal], clause, view)
-        intent, score, example = self.intents.best(clause.text)
+        intent, score, example = self.intents.best(clause.text, vector=vectors[-1])
         # similarity alone never replaces a whole session with a new one
         usable = score >= MIN_INTENT and not (intent == "generate" and not view.empty)
         if usable and (not hits or score > hits[0].score + INTENT_MARGIN):
@@ -128,12 +130,11 @@ class OfflinePlanner:
             self._alias_list = sorted(pairs, key=lambda p: -len(p[0]))
         return self._alias_list
 
-    def _retrieve(self, clause: Clause, user: str) -> list[Hit]:
+    def _retrieve(self, queries: list[str], vectors, user: str) -> list[Hit]:
         """Hits for the whole clause and for its quality words alone; the better score per term wins."""
-        queries = dict.fromkeys(q for q in (clause.text, _quality_words(clause)) if q)
         best: dict[tuple[str, str], Hit] = {}
-        for q in queries:
-            for h in self.kb.retrieve(q, user=user, k=5):
+        for q, vec in zip(queries, vectors, strict=True):
+            for h in self.kb.retrieve(q, user=user, k=5, vector=vec):
                 key = (h.term, h.source == "correction")
                 if key not in best or h.score > best[key].score:
                     best[key] = h

@@ -36,8 +36,19 @@ class Embedder:
     def encode(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, 384), np.float32)
-        return np.asarray(self._load().encode(list(texts), normalize_embeddings=True, batch_size=64,
-                                              show_progress_bar=False), np.float32)
+        import torch
+
+        model = self._load()
+        # Short sentences gain nothing from intra-op threads, and on a busy 2-core machine two threads
+        # made one request ~20x slower (805 ms vs 38 ms measured); large batches keep the default.
+        before = torch.get_num_threads()
+        if len(texts) <= 16:
+            torch.set_num_threads(1)
+        try:
+            return np.asarray(model.encode(list(texts), normalize_embeddings=True, batch_size=64,
+                                           show_progress_bar=False), np.float32)
+        finally:
+            torch.set_num_threads(before)
 
     def as_chroma(self) -> Any:
         """This embedder wrapped as a chromadb EmbeddingFunction."""

@@ -92,9 +92,12 @@ class KnowledgeBase:
         marker.upsert(ids=["lexicon_digest"], documents=[digest], embeddings=[[0.0]])
 
     # ---- retrieval --------------------------------------------------------------------------------
-    def retrieve(self, query: str, *, user: str = "default", k: int = 5) -> list[Hit]:
-        """Best distinct terms for ``query``, the user's own corrections first when they match well."""
-        vec = self.embedder.encode([query])
+    def retrieve(self, query: str, *, user: str = "default", k: int = 5, vector=None) -> list[Hit]:
+        """Best distinct terms for ``query``, the user's own corrections first when they match well.
+
+        ``vector``: the query's embedding when the caller already has it (saves an encode).
+        """
+        vec = [vector] if vector is not None else self.embedder.encode([query])
         hits: list[Hit] = []
         res = self._lex.query(query_embeddings=[vec[0]], n_results=min(max(k * 4, 10), self._lex.count()))
         for doc, meta, dist in zip(res["documents"][0], res["metadatas"][0], res["distances"][0], strict=True):

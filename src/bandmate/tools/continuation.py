@@ -110,6 +110,9 @@ def _continue_symbolic(args: ContinueArgs, ctx: ToolContext) -> ContinueResult:
 
     arr = load_arrangement(ctx)
     c = arr.controls
+    if c.beat_times_s:
+        raise ToolInputError("this composition follows measured beat times, which end where the recording "
+                             "ends; continue it with backend='similarity' (or 'musicgen' on a mixed track)")
     old_bars = len(arr.downbeats_s)
     n = args.bars if args.bars is not None else max(1, math.ceil(args.seconds / c.bar_s - 1e-6))
     seed = args.seed if args.seed is not None else c.seed  # the same seed carries the same style on

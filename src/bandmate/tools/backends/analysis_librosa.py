@@ -186,30 +186,27 @@ def _track_beats(y: np.ndarray, out: Analysis) -> None:
     out.beats_s = [round(float(b), 4) for b in beats]
     out.tempo_bpm = tempo_from_beats(beats)
     if len(beats) >= 6:
-        per_bar, phase = _meter_and_phase(y, onset, beat_frames)
+        per_bar, phase = _meter_and_phase(y, beat_frames)
         out.beats_per_bar = per_bar
         out.downbeats_s = out.beats_s[phase::per_bar]
 
 
-def _meter_and_phase(y: np.ndarray, onset: np.ndarray, beat_frames: np.ndarray) -> tuple[int, int]:
+def _meter_and_phase(y: np.ndarray, beat_frames: np.ndarray) -> tuple[int, int]:
     """Beats per bar (3 or 4) and the index of the first downbeat.
 
-    Downbeats are where bass/kick onsets and chord changes concentrate; each (meter, phase) is scored by
-    how much the beats it calls downbeats exceed the other beats on those two cues (z-scored).
+    Downbeats are where kick/bass onsets and chord changes concentrate; each (meter, phase) is scored by
+    how much the beats it calls downbeats exceed the other beats on those two cues (z-scored). The
+    chord change at a beat compares the two beats after it with the two before, so that comping which
+    anticipates the bar line by half a beat still points at the downbeat.
     """
     import librosa
 
     mel = librosa.feature.melspectrogram(y=y, sr=ANALYSIS_SR, hop_length=HOP, n_fft=ONSET_FFT * 2, n_mels=64,
                                          fmax=8000)
-    low = librosa.onset.onset_strength(S=librosa.power_to_db(mel[:6]), sr=ANALYSIS_SR)  # < ~150 Hz
-    chroma = librosa.feature.chroma_stft(y=y, sr=ANALYSIS_SR, hop_length=HOP)
-    # sync pads a segment before the first beat: column k + 1 is the segment starting at beat k
-    sync = librosa.util.sync(chroma, beat_frames, aggregate=np.median)[:, 1: len(beat_frames) + 1]
-    sync = sync / (np.linalg.norm(sync, axis=0, keepdims=True) + 1e-9)
-    change = np.zeros(len(beat_frames))
-    change[1: sync.shape[1]] = 1.0 - np.sum(sync[:, 1:] * sync[:, :-1], axis=0)
+    low = librosa.onset.onset_strength(S=librosa.power_to_db(mel[:3]), sr=ANALYSIS_SR)  # below ~140 Hz
     lows = np.array([low[max(0, f - 2): f + 3].max(initial=0.0) for f in beat_frames])
-    cue = _z(lows) + _z(change)
+    chroma = librosa.feature.chroma_stft(y=y, sr=ANALYSIS_SR, hop_length=HOP)
+    cue = _z(lows) + _z(_chord_change(chroma, beat_frames, width=2))
     best, best_score = (4, 0), -np.inf
     for per_bar in (4, 3):
         for phase in range(per_bar):
@@ -219,6 +216,20 @@ def _meter_and_phase(y: np.ndarray, onset: np.ndarray, beat_frames: np.ndarray) 
             if score > best_score + 1e-9:
                 best, best_score = (per_bar, phase), score
     return best
+
+
+def _chord_change(chroma: np.ndarray, beat_frames: np.ndarray, width: int) -> np.ndarray:
+    """Per beat: 1 - cosine similarity of the mean chroma of ``width`` beats after it and before it."""
+    import librosa
+
+    # sync pads a segment before the first beat: column k + 1 is the segment starting at beat k
+    sync = librosa.util.sync(chroma, beat_frames, aggregate=np.median)[:, 1: len(beat_frames) + 1]
+    sync = sync / (np.linalg.norm(sync, axis=0, keepdims=True) + 1e-9)
+    change = np.zeros(len(beat_frames))
+    for i in range(width, sync.shape[1] - width + 1):
+        before, after = sync[:, i - width: i].mean(axis=1), sync[:, i: i + width].mean(axis=1)
+        change[i] = 1.0 - before @ after / (np.linalg.norm(before) * np.linalg.norm(after) + 1e-9)
+    return change
 
 
 def _z(x: np.ndarray) -> np.ndarray:

@@ -163,6 +163,9 @@ class MusicGen:
 
         A prefix longer than ``30 s - duration_s`` is cut to its most recent part.
         """
+        if not 0 < duration_s < MAX_TOTAL_S - 0.1:
+            raise ToolInputError(f"duration_s {duration_s} is outside (0, {MAX_TOTAL_S - 0.1:g}) s: a continuation "
+                                 f"and its prefix share MusicGen's {MAX_TOTAL_S:g} s window")
         chroma = None if melody is None else self._chroma(melody)
         codes = self.encode_audio(prefix, max_s=MAX_TOTAL_S - duration_s)
         audio = self._run(prompt, duration_s, seed=seed, guidance_scale=guidance_scale, top_k=top_k,
