@@ -7,7 +7,7 @@ from functools import lru_cache
 
 from bandmate.tools.spec import Registry, ToolSpec
 
-# Order is the order users and models see. Later issues append here.
+# Order is the order users and models see.
 TOOL_MODULES = (
     "eq", "compressor", "limiter", "reverb", "delay", "chorus", "saturation", "gain", "stereo_width",
     "pitch_shift", "time_stretch", "fade", "trim", "describe",
@@ -17,16 +17,10 @@ TOOL_MODULES = (
 )
 
 
-def _load(module: str) -> ToolSpec | None:
-    try:
-        mod = importlib.import_module(f"bandmate.tools.{module}")
-    except ModuleNotFoundError as err:
-        if err.name == f"bandmate.tools.{module}":
-            return None  # not written yet
-        raise
-    return mod.SPEC
+def _load(module: str) -> ToolSpec:
+    return importlib.import_module(f"bandmate.tools.{module}").SPEC
 
 
 @lru_cache(maxsize=1)
 def default_registry() -> Registry:
-    return Registry([s for s in (_load(m) for m in TOOL_MODULES) if s is not None])
+    return Registry([_load(m) for m in TOOL_MODULES])

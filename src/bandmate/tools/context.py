@@ -39,7 +39,7 @@ class ToolContext:
                  mix_key: str | None = None, stem_keys: dict[str, str] | None = None,
                  assets: dict[str, str] | None = None, asset_loader: Callable[[str], bytes] | None = None,
                  session_id: str | None = None, version_id: int | None = None):
-        self.settings = settings or Settings()
+        self.settings = settings or Settings.from_env()
         self.backends = backends or Backends()
         self.state = (state or StateTable()).model_copy(deep=True)
         self.session_id = session_id
@@ -58,6 +58,7 @@ class ToolContext:
         self.staged: dict[str, Clip] = {}
         self.removed: set[str] = set()
         self.new_assets: dict[str, bytes] = {}
+        self.bus_cleared = False
 
     # ---- reading ----------------------------------------------------------------------------
     def stem_names(self) -> list[str]:
@@ -152,12 +153,16 @@ class ToolContext:
         self.staged.pop(name, None)
         self.removed.add(name)
 
+    def clear_bus(self) -> None:
+        """Forget the mix-bus moves: the new content is not the music they were made for."""
+        self.bus_cleared = True
+
     def set_asset(self, name: str, data: bytes) -> None:
         self.new_assets[name] = data
 
     @property
     def changed(self) -> bool:
-        return bool(self.staged or self.removed or self.new_assets)
+        return bool(self.staged or self.removed or self.new_assets or self.bus_cleared)
 
 
 def _check_stem_name(name: str) -> None:

@@ -105,6 +105,7 @@ def generate(args: GenerateArgs, ctx: ToolContext) -> GenerateResult:
     controls = controls_from_args(args)
     arr = compose(controls)
     stems = headroom(render_parts(ctx, arr.parts.values(), arr.duration_s + 1.0))
+    ctx.clear_bus()  # earlier mix-bus moves were made for the music this replaces
     for name in ctx.stem_names():
         if name not in stems:
             ctx.remove_stem(name)
@@ -202,6 +203,7 @@ def _musicgen(args: GenerateArgs, ctx: ToolContext) -> GenerateResult:
     # only a melody checkpoint can follow a melody; a text-only one is told about it in words instead
     melody = _melody_clip(c, ctx) if c.melody and getattr(model, "is_melody", False) else None
     clip = model.generate(text or "music", duration, seed=args.seed, melody=melody)
+    ctx.clear_bus()
     for name in ctx.stem_names():
         ctx.remove_stem(name)
     ctx.set_clip("mix", clip)

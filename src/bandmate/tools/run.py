@@ -91,7 +91,7 @@ def commit_context(store: Store, version: Version, ctx: ToolContext, registry: R
     mixer_changed = ctx.state.mixer != version.state.mixer
     names = ctx.stem_names()
     stems: dict[str, Any] = {n: (ctx.key_of(n) or ctx.clip(n)) for n in names}
-    bus = list(version.bus)
+    bus = [] if ctx.bus_cleared else list(version.bus)
     if "mix" in ctx.staged and names and not stems_changed:
         bus.append({"tool": step["tool"], "args": step["args"]})  # a mix-bus move over the stems
         mix: Any = ctx.staged["mix"]
