@@ -11,7 +11,7 @@ from bandmate.core.clip import Clip
 from bandmate.core.testsignals import noise, sine
 from bandmate.eval.measure import Probe, key_shift, observe, parse_key, si_sdr_db
 from bandmate.eval.schema import Case
-from bandmate.eval.scoring import metrics, percentile, score_case
+from bandmate.eval.scoring import metrics, percentile, score_case, step_targets
 from bandmate.tools import default_registry
 
 DARKER_DRUMS = Plan(kind="edit", explanation="darker drums",
@@ -108,6 +108,16 @@ def test_metrics_clarify_precision_recall_and_rates():
     assert m["pass_rate"] == pytest.approx(3 / 5)
     assert m["plan_s"]["p50"] == pytest.approx(0.1) and m["plan_s"]["p95"] == pytest.approx(0.82)
     assert percentile([], 50) is None
+
+
+@pytest.mark.parametrize("tool, args, where", [
+    ("eq", {"target": "bass", "low_shelf_db": 2}, ["bass"]), ("reverb", {}, ["mix"]),
+    ("remove_stem", {"stem": "drums"}, ["drums"]), ("mix", {"stem": "keys", "mute": True}, ["keys"]),
+    ("add_stem", {"instrument": "strings", "name": None}, ["strings"]), ("add_stem", {"instrument": "pad", "name": "pad2"}, ["pad2"]),
+    ("inpaint", {"start_bar": 2, "stems": ["drums", "bass"]}, ["drums", "bass"]), ("separate", {"stems": None}, []),
+])
+def test_where_a_step_lands(tool, args, where):
+    assert step_targets(tool, args) == where
 
 
 @pytest.mark.parametrize("a, b, shift", [("C major", "D major", (2, False)), ("A minor", "Am", (0, False)),

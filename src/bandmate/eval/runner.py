@@ -82,6 +82,8 @@ class Worker:
 
     @classmethod
     def start(cls, config: EvalConfig) -> Worker:
+        os.environ.setdefault("TQDM_DISABLE", "1")  # model-loading progress bars from every worker are noise
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
         if config.threads_per_worker:
             _limit_threads(config.threads_per_worker)
         from bandmate.agent.factory import build_agent
@@ -159,6 +161,7 @@ def base_record(case: Case, planner: str) -> dict[str, Any]:
 
 def _run(case: Case, worker: Worker, rec: dict[str, Any]) -> None:
     from bandmate.eval.measure import observe
+    from bandmate.eval.scoring import plan_targets
     from bandmate.memory.session import Session
 
     agent, store = worker.agent, worker.builder.store
@@ -176,7 +179,7 @@ def _run(case: Case, worker: Worker, rec: dict[str, Any]) -> None:
     ex = res.execution
     rec["_plan"] = res.plan
     rec.update(kind=res.plan.kind, clarified=res.plan.kind == "clarify", tools=res.plan.tools(),
-               targets=res.plan.targets(), plan=res.plan.model_dump(mode="json"),
+               targets=plan_targets(res.plan), plan=res.plan.model_dump(mode="json"),
                explanation=res.plan.explanation, message=res.message, exec_error=ex.error if ex else None,
                steps=[_step(o) for o in ex.outcomes] if ex else [],
                agent_measured=[m.to_json() for m in ex.measured] if ex else [], adjusted=res.adjusted,

@@ -102,9 +102,26 @@ def _tools(case: Case, plan: Plan) -> tuple[bool, list[str]]:
     return not why, why
 
 
+def step_targets(tool: str, args: dict[str, Any]) -> list[str]:
+    """Where one step lands: its ``target``, or the stem a stem tool names (``stem``, ``name``,
+    ``instrument``, ``stems``); ``separate`` only prepares stems, so it lands nowhere."""
+    if tool == "separate":
+        return []
+    for key in ("target", "stem", "name", "instrument"):
+        if isinstance(args.get(key), str) and args[key]:
+            return [args[key]]
+    if isinstance(args.get("stems"), list) and args["stems"]:
+        return [str(s) for s in args["stems"]]
+    return ["mix"]
+
+
+def plan_targets(plan: Plan) -> list[str]:
+    return list(dict.fromkeys(t for s in plan.steps for t in step_targets(s.tool, s.args)))
+
+
 def _target(case: Case, plan: Plan) -> tuple[bool, list[str]]:
     want = case.expect.target
-    got = plan.targets()
+    got = plan_targets(plan)
     if want is None or want in got:
         return True, []
     return False, [f"worked on {got or 'nothing'}, expected {want}"]
