@@ -47,12 +47,12 @@ def score_case(case: Case, *, plan: Plan | None, observation: dict[str, Any] | N
     found: dict[str, tuple[bool | None, list[str]]] = {
         "clarify": _clarify(case, plan),
         "kind": _kind(case, plan),
+        "executed": (False, [f"execution stopped: {exec_error}"]) if exec_error else (True, []),
         "tools": _tools(case, plan),
         "target": _target(case, plan),
         "direction": _direction(obs),
         "preserve": _preserve(obs),
         "answer": _answer(case, message),
-        "executed": (False, [f"execution stopped: {exec_error}"]) if exec_error else (True, []),
     }
     checks = {name: ok for name, (ok, _) in found.items()}
     stated = _stated(case)
