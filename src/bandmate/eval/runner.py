@@ -155,7 +155,7 @@ def base_record(case: Case, planner: str) -> dict[str, Any]:
             "passed": False, "failures": [], "crash": None, "checks": {},
             "clarify_expected": case.expect.clarify, "clarified": False, "kind": None, "tools": [],
             "targets": [], "plan": None, "explanation": None, "message": None, "exec_error": None,
-            "steps": [], "agent_measured": [], "measured": None, "adjusted": False, "version_before": None,
+            "session": None, "steps": [], "agent_measured": [], "measured": None, "adjusted": False, "version_before": None,
             "version_after": None, "context_s": None, "plan_s": None, "exec_s": None}
 
 
@@ -176,6 +176,7 @@ def _run(case: Case, worker: Worker, rec: dict[str, Any]) -> None:
                                "message": res.message})
     before = session.head.id if session is not None else None
     res = agent.turn(case.request, session, store=store)
+    rec["session"] = res.session_id
     ex = res.execution
     rec["_plan"] = res.plan
     rec.update(kind=res.plan.kind, clarified=res.plan.kind == "clarify", tools=res.plan.tools(),
