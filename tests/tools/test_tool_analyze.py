@@ -36,17 +36,14 @@ def _run(session, backends, **args):
 
 
 @needs_sf2
-@pytest.mark.parametrize("backend", ["librosa", "madmom"])
-def test_analyze_writes_tempo_meter_key_and_chords(make_session, waltz, shared_backends, backend):
-    if backend == "madmom":
-        pytest.importorskip("madmom")
+def test_analyze_writes_tempo_meter_key_and_chords(make_session, waltz, shared_backends):
     clip, truth = waltz
     session = make_session(mix=clip)
     before = session.head.id
-    out = _run(session, shared_backends, backend=backend)
+    out = _run(session, shared_backends, backend="librosa")
     r, state = out.result, session.head.state
     assert out.version is not None and session.head.id != before  # a new version was recorded
-    assert r.backend == backend and state.tempo_bpm == pytest.approx(120, rel=0.04)
+    assert r.backend == "librosa" and state.tempo_bpm == pytest.approx(120, rel=0.04)
     assert state.time_signature == "3/4" and r.beats_per_bar == 3
     assert state.offset_s == pytest.approx(0.5, abs=0.07)
     assert len(state.beats_s) == r.num_beats >= 12 and state.downbeats_s == r.downbeats_s
@@ -55,7 +52,21 @@ def test_analyze_writes_tempo_meter_key_and_chords(make_session, waltz, shared_b
     from bandmate.tools.analyze import describe_chords_in_bars
 
     assert describe_chords_in_bars(state, 1, 4) == "Dm | Bb | Gm | A"
-    assert "D minor" in r.summary and backend in r.summary
+    assert "D minor" in r.summary and "librosa" in r.summary
+
+
+@needs_sf2
+def test_analyze_through_madmom_writes_the_measured_meter_and_key(make_session, waltz, shared_backends):
+    from bandmate.tools.backends.madmom_shim import madmom_installed
+
+    if not madmom_installed():
+        pytest.skip("madmom is not installed")
+    clip, _ = waltz
+    session = make_session(mix=clip, key="F major")
+    r = _run(session, shared_backends, backend="madmom", what=["beats", "key"]).result
+    state = session.head.state
+    assert r.backend == "madmom" and state.key == "D minor" and state.time_signature == "3/4"
+    assert state.downbeats_s[:3] == pytest.approx([0.5, 2.0, 3.5], abs=0.05) and not state.chords
 
 
 @needs_sf2
@@ -126,8 +137,8 @@ def test_madmom_requested_but_absent_says_how_to_install(monkeypatch, make_sessi
 def test_real_recording_smoke(real_data, make_session, shared_backends):
     from bandmate.core.audio_io import load
 
-    clip = load(real_data / "vibe_ace.ogg").slice_s(0.0, 12.0)
+    clip = load(real_data / "vibe_ace.ogg").slice_s(0.0, 8.0)
     r = _run(make_session(mix=clip), shared_backends).result  # 'auto': madmom when installed
-    assert 60 <= r.tempo_bpm <= 240 and r.num_beats >= 12
+    assert 60 <= r.tempo_bpm <= 240 and r.num_beats >= 8
     assert r.key and r.key.split()[1] in ("major", "minor")
     assert any(c.label != "N" for c in r.chords)

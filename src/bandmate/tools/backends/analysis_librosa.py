@@ -238,12 +238,15 @@ def _z(x: np.ndarray) -> np.ndarray:
 
 
 def _harmonic_chroma(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(12, T) CQT chroma of the harmonic part (drums removed by HPSS) and the frame times."""
+    """(12, T) CQT chroma of the harmonic part (drums removed by HPSS) and the frame times.
+
+    The CQT starts at C2 (65 Hz): sub-bass below it carries kick and rumble more than pitch.
+    """
     import librosa
 
     harmonic = librosa.effects.harmonic(y, margin=2.0)
     chroma = librosa.feature.chroma_cqt(y=harmonic, sr=ANALYSIS_SR, hop_length=CHORD_HOP, bins_per_octave=36,
-                                        norm=None)
+                                        norm=None, fmin=librosa.note_to_hz("C2"), n_octaves=6)
     times = librosa.frames_to_time(np.arange(chroma.shape[1]), sr=ANALYSIS_SR, hop_length=CHORD_HOP)
     return chroma, times
 
@@ -257,7 +260,7 @@ def _weighted_mean_chroma(chroma: np.ndarray) -> np.ndarray:
 
 
 def _decode_chords(chroma: np.ndarray, times: np.ndarray, duration_s: float,
-                   self_prob: float = 0.97, sharpness: float = 12.0) -> list[tuple[float, float, str]]:
+                   self_prob: float = 0.99, sharpness: float = 12.0) -> list[tuple[float, float, str]]:
     """Template likelihoods per frame, then Viterbi over a transition matrix that favours staying."""
     import librosa
 
