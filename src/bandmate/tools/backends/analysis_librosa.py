@@ -164,16 +164,14 @@ def analyze_librosa(*, y: np.ndarray, sample_rate: int, what: tuple[str, ...] = 
     if sample_rate != ANALYSIS_SR:
         y = soxr.resample(y, sample_rate, ANALYSIS_SR).astype(np.float32)
     out = Analysis(backend="librosa", duration_s=duration)
-    harmonic = None
     if "tempo" in what or "beats" in what:
         _track_beats(y, out)
     if "chords" in what or "key" in what:
-        harmonic, times = _harmonic_chroma(y)
-    if "chords" in what or "key" in what:
-        chords = _decode_chords(harmonic, times, duration)
+        chroma, times = _harmonic_chroma(y)
+        chords = _decode_chords(chroma, times, duration)  # the key estimate uses them too
         out.chords = chords if "chords" in what else []
-    if "key" in what:
-        out.key = key_from_chroma(_weighted_mean_chroma(harmonic), chords)
+        if "key" in what:
+            out.key = key_from_chroma(_weighted_mean_chroma(chroma), chords)
     return out
 
 
