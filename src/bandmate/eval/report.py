@@ -55,6 +55,7 @@ def overall_rows(o: dict[str, Any]) -> list[list[str]]:
     cc = o["clarify_counts"]
     return [["cases (passed)", f"{o['cases']} ({o['passed']})"], ["pass rate", pct(o["pass_rate"])],
             ["crashed", str(o["crashed"])],
+            ["plans made by", ", ".join(f"{k} {v}" for k, v in o.get("planned_by", {}).items()) or "–"],
             ["clarify precision", f"{pct(o['clarify_precision'])} (asked back {cc['tp'] + cc['fp']}, rightly {cc['tp']})"],
             ["clarify recall", f"{pct(o['clarify_recall'])} (of {cc['tp'] + cc['fn']} that should ask)"],
             ["tool choice accuracy", f"{pct(o['tool_accuracy'])} (n={o['tool_accuracy_n']})"],

@@ -213,6 +213,8 @@ def metrics(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
     for name, check in ACCURACY_CHECKS.items():
         out[name] = _rate(r["checks"].get(check) for r in records)
         out[f"{name}_n"] = sum(1 for r in records if r["checks"].get(check) is not None)
+    by = [((r.get("plan") or {}).get("planner")) for r in records if r.get("plan")]
+    out["planned_by"] = {p: by.count(p) for p in sorted(set(by), key=str)}  # an LLM run's offline fallbacks show here
     ran = [r for r in records if not r.get("crash")]
     out["plan_s"] = _latency([r["plan_s"] for r in ran if r.get("plan_s") is not None])
     out["exec_s"] = _latency([r["exec_s"] for r in ran if r.get("exec_s") is not None])
