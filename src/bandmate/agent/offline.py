@@ -90,7 +90,8 @@ class OfflinePlanner:
             return self._from_correction(hits[0], clause, view, user)
         literal = self._literal_term(clause)
         if literal is not None:
-            return self._from_term(self.kb.lexicon[literal], clause, view)
+            term, start = literal
+            return self._from_term(self.kb.lexicon[term], clause, view, invert=_literal_inverts(clause, start))
         intent, score, example = self.intents.best(clause.text, vector=vectors[-1])
         # similarity alone never replaces a whole session with a new one
         usable = score >= MIN_INTENT and not (intent == "generate" and not view.empty)
@@ -116,12 +117,16 @@ class OfflinePlanner:
             return s, text, e, [best.term]
         return self._from_term(self.kb.lexicon[best.term], clause, view)
 
-    def _literal_term(self, clause: Clause) -> str | None:
-        """A lexicon term or alias said outright ("muddy", "busier") decides the reading."""
-        text = " " + _quality_words(clause) + " "
+    def _literal_term(self, clause: Clause) -> tuple[str, int] | None:
+        """A lexicon term or alias said outright ("muddy", "busier") decides the reading.
+
+        Returns the term and where its word starts in ``clause.text``.
+        """
+        quality = " " + _quality_words(clause) + " "
         for alias, term in self._aliases():
-            if re.search(rf"(?<![\w-]){re.escape(alias)}(?![\w-])", text):
-                return term
+            if re.search(rf"(?<![\w-]){re.escape(alias)}(?![\w-])", quality):
+                m = re.search(rf"(?<![\w-]){re.escape(alias)}(?![\w-])", clause.text)
+                return term, (m.start() if m else 0)
         return None
 
     def _aliases(self) -> list[tuple[str, str]]:
@@ -140,8 +145,10 @@ class OfflinePlanner:
                     best[key] = h
         return sorted(best.values(), key=lambda h: -h.score)
 
-    def _from_term(self, entry: LexiconEntry, clause: Clause, view: SessionView):
-        invert = clause.less or clause.complaint or (clause.negated and not re.search(r"\benough\b", clause.text))
+    def _from_term(self, entry: LexiconEntry, clause: Clause, view: SessionView, invert: bool | None = None):
+        if invert is None:
+            invert = clause.less or clause.complaint or (
+                clause.negated and not re.search(r"\benough\b", clause.text))
         use, flip = entry, False
         if invert:
             opp = self.kb.lexicon.get(entry.opposite or "")
@@ -156,16 +163,21 @@ class OfflinePlanner:
                 and use.category in ("arrangement", "groove"):
             target = use.stems[0]
         rng = intents.bar_args(clause, view)
+        named = [x for x in clause.stems if x != "mix"]
         calls = []
         for tool, args in scaled_recipe(use, clause.intensity, invert=flip):
             args = dict(args)
+            if named and "stem" in args:  # the stem the user named beats the recipe's usual one
+                args["stem"] = named[0]
             if "target" in self.registry[tool].Args.model_fields if tool in self.registry else False:
                 args.setdefault("target", target)
                 if args.get("target") == "$stem":
                     args["target"] = target
             if rng and tool in self.registry and "start_bar" in self.registry[tool].Args.model_fields:
                 args.update(rng)
-            calls.append(ToolCall(tool=tool, args=args, why=f"{use.term}: {describe_call(tool, args)}"))
+            call = ToolCall(tool=tool, args=args, why=f"{use.term}: {describe_call(tool, args)}")
+            if all(c.tool != call.tool or c.args != call.args for c in calls):
+                calls.append(call)
         exp = [ExpectedChange(measure=p.measure, target=target,
                               direction=_flip(p.direction) if flip else p.direction) for p in use.proof]
         word = ("less " + entry.term) if invert else entry.term
@@ -247,6 +259,18 @@ def _quality_words(clause: Clause) -> str:
     words = sorted((a for a in STEM_ALIASES if len(a) > 2), key=len, reverse=True)
     t = re.sub(r"\b(" + "|".join(re.escape(w) for w in words) + r")\b", " ", t)
     return re.sub(r"\s+", " ", t).strip()
+
+
+LESS_BEFORE = re.compile(r"\b(less|too|not|no|fewer|reduce|tame|lower|cut|way less|not as|not so|"
+                         r"over-?|overly|excessive(ly)?|turn down|pull back|kill)\W+(\w+\W+){0,3}$")
+
+
+def _literal_inverts(clause: Clause, start: int) -> bool:
+    """For a word said outright, "less/too/not" count only just before it; a complaint counts too."""
+    before = clause.text[:start]
+    if re.search(r"\b(not|n't)\b.*\benough\b", clause.text):
+        return False
+    return bool(LESS_BEFORE.search(before)) or (clause.complaint and not re.search(r"\bmore\b", before))
 
 
 def _flip(direction: str) -> str:
