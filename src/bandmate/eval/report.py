@@ -180,7 +180,8 @@ def _plot_changes(plt, records, summary):
     reach = max([2.0] + [abs(v) for n in names for v, _ in rows[n]]) * 1.6
     ax.set_xlim(-reach, reach)
     ax.set_ylim(len(names) - 0.5, -0.5)
-    ticks = [s * t for t in (1000, 300, 100, 30, 10, 3, 1) for s in (-1, 1) if t <= reach] + [0]
+    decades = (1000, 100, 10, 1) if reach > 30 else (10, 3, 1)
+    ticks = [s * t for t in decades for s in (-1, 1) if t <= reach] + [0]
     ax.set_xticks(ticks, [f"{t:+g}" if t else "0" for t in ticks])
     unit = {n: "%" if n in RELATIVE_PCT else ("dB" if "db" in n or "lufs" in n else "") for n in names}
     ax.set_xscale("symlog", linthresh=1.0)
