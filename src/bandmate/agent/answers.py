@@ -5,35 +5,25 @@ from __future__ import annotations
 from bandmate.agent.view import SessionView
 from bandmate.core.timing import Grid, meter_beats
 
-PRETTY_QUALITY = {"maj": "", "min": "m", "7": "7", "maj7": "maj7", "min7": "m7", "dim": "dim", "aug": "aug",
-                  "sus4": "sus4", "sus2": "sus2", "hdim7": "m7b5", "dim7": "dim7", "maj6": "6", "min6": "m6"}
-
-
-def pretty_chord(label: str) -> str:
-    """'A:min' -> 'Am', 'F:maj7' -> 'Fmaj7', 'N' -> 'N.C.'."""
-    if label in ("N", "X", ""):
-        return "N.C."
-    root, _, qual = label.partition(":")
-    qual = qual.split("/")[0]
-    return root + PRETTY_QUALITY.get(qual or "maj", qual)
-
 
 def chords_in_bars(view: SessionView, start_bar: int | None, end_bar: int | None) -> str:
+    """Lead-sheet chords of a bar range (the whole piece by default), via the analysis tool's reader."""
+    from bandmate.core.errors import ToolInputError
+    from bandmate.tools.analyze import describe_chords_in_bars
+
     st = view.state
     if not st.chords:
         return "no chords are known for this session"
     if not st.tempo_bpm:
+        from bandmate.tools.analyze import pretty_chord
+
         return " | ".join(pretty_chord(c.label) for c in st.chords)
     g = Grid(st.tempo_bpm, meter_beats(st.time_signature), st.offset_s)
     last = max(1, int(round(g.bars_in(view.duration_s))))
-    a, b = start_bar or 1, min(end_bar or last, last)
-    out = []
-    for bar in range(a, b + 1):
-        t0, t1 = g.bars_to_range_s(bar, bar)
-        # the chord sounding longest inside the bar
-        spans = [(min(c.end_s, t1) - max(c.start_s, t0), c.label) for c in st.chords if c.end_s > t0 and c.start_s < t1]
-        out.append(pretty_chord(max(spans)[1]) if spans else "N.C.")
-    return " | ".join(out)
+    try:
+        return describe_chords_in_bars(st, start_bar or 1, min(end_bar or last, last))
+    except ToolInputError as err:
+        return str(err)
 
 
 def answer(topic: str, view: SessionView, *, start_bar: int | None = None, end_bar: int | None = None,
