@@ -23,10 +23,11 @@ from bandmate.tools import default_registry
 
 CATEGORIES = ("timbre", "space", "dynamics", "energy", "arrangement", "structure", "tempo-key", "generation",
               "analysis", "ambiguous")
-CASE_KEYS = {"id", "category", "context", "request", "expect", "history"}
+CASE_KEYS = {"id", "category", "context", "request", "expect", "history", "note"}
 CONTEXT_KEYS = {"prompt", "stems", "tempo_bpm", "key", "bars", "seed", "mixture_only"}
-EXPECT_KEYS = {"clarify", "tools_any", "tools_none", "target", "changes", "changes_any", "preserve",
+EXPECT_KEYS = {"clarify", "kind", "tools_any", "tools_none", "target", "changes", "changes_any", "preserve",
                "preserve_measures"}
+KINDS = {"edit", "clarify", "answer", "history"}
 CHANGE_KEYS = {"measure", "direction", "min_change"}
 SESSION_MEASURES = {"tempo_bpm", "key", "stem_count"}
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -97,6 +98,8 @@ def test_case_is_well_formed(fname, case):
     assert isinstance(case["request"], str) and case["request"].strip()
     assert all(isinstance(h, str) and h.strip() for h in case.get("history", []))
     assert set(exp) <= EXPECT_KEYS and isinstance(exp.get("clarify", False), bool)
+    if "kind" in exp:
+        assert exp["kind"] in KINDS and (exp["kind"] == "clarify") == exp.get("clarify", False)
 
     names = set(default_registry().names())
     for key in ("tools_any", "tools_none"):
@@ -125,11 +128,15 @@ def test_targets_and_preserved_stems_exist(fname, case):
     elif target not in (None, "mix") and target not in stems:
         # a stem added by an earlier turn of the same conversation
         assert case.get("history"), (case["id"], target)
-    assert preserve <= stems and target not in preserve, case["id"]
-    if exp.get("clarify"):
-        assert not exp.get("tools_any") and not exp.get("changes") and not exp.get("changes_any")
+    assert preserve <= stems, case["id"]
     if exp.get("changes") or exp.get("changes_any"):
-        assert target is not None, case["id"]
+        assert target not in preserve, case["id"]  # a part cannot both change and stay untouched
+    if exp.get("clarify") or exp.get("kind") == "history":  # asking back or undoing runs no tool
+        assert not exp.get("tools_any"), case["id"]
+    if exp.get("clarify"):
+        assert not exp.get("changes") and not exp.get("changes_any")
+    if exp.get("kind") in ("history", "answer"):  # no tool step would carry a target; measures read the mix
+        assert target is None or exp.get("tools_any"), case["id"]
 
 
 def test_the_set_talks_like_musicians():
@@ -146,7 +153,8 @@ def test_the_set_talks_like_musicians():
     for _, c in CASES:
         if c["category"] == "analysis":  # a question never edits the music
             exp = c["expect"]
-            assert exp.get("clarify") is False and {"eq", "generate", "gain"} <= set(exp.get("tools_none", []))
+            assert exp.get("clarify") is False and exp.get("kind") == "answer"
+            assert {"eq", "generate", "gain"} <= set(exp.get("tools_none", []))
             assert set(exp.get("preserve", [])) == (set() if c["context"].get("mixture_only")
                                                      else set(c["context"]["stems"]))
     assert len(set(c["request"].strip().lower() for _, c in CASES)) >= 0.9 * len(CASES)
@@ -172,6 +180,6 @@ def test_load_cases_accepts_every_builtin_file():
         schema = importlib.import_module("bandmate.eval.schema")
     except ModuleNotFoundError:
         pytest.skip("bandmate.eval.schema is not written yet")
-    loaded = [case for path in case_files() for case in schema.load_cases(path)]
-    assert len(loaded) == len(CASES)
-    assert sorted(getattr(c, "id", None) or c["id"] for c in loaded) == sorted(c["id"] for _, c in CASES)
+    loaded = schema.load_cases()  # the default is the built-in set: every file, validated together
+    assert sorted(c.id for c in loaded) == sorted(c["id"] for _, c in CASES)
+    assert {c.category for c in loaded} == set(CATEGORIES)
