@@ -195,3 +195,8 @@ def test_bad_requests_are_refused(mg, kwargs, match):
     args = dict(prompt="x", duration_s=0.5) | kwargs
     with pytest.raises(ToolInputError, match=match):
         mg.generate(args.pop("prompt"), args.pop("duration_s"), **args)
+
+
+def test_continuation_longer_than_the_window_is_refused(mg):
+    with pytest.raises(ToolInputError, match="30 s window"):
+        mg.continue_audio(sine(220, 1.0), "", 31.0)

@@ -86,6 +86,7 @@ def inpaint(args: InpaintArgs, ctx: ToolContext) -> InpaintResult:
     if kind == "symbolic":
         return _inpaint_symbolic(args, ctx)
     mix = ctx.clip("mix")
+    targets = audio_targets(ctx, args.stems)  # checked before any analysis
     start, end = ctx.resolve_range(args.start_s, args.end_s, args.start_bar,
                                    args.end_bar if args.end_bar is not None else args.start_bar)
     if kind == "musicgen":
@@ -99,16 +100,16 @@ def inpaint(args: InpaintArgs, ctx: ToolContext) -> InpaintResult:
                              end_bar=args.end_bar, changed=["mix"], seed=seed,
                              summary=f"MusicGen regenerated {start:.2f}–{end:.2f}s from the audio before it "
                                      f"(seed {seed}), crossfaded into the audio after it")
-    return _inpaint_similarity(args, ctx, mix, start, end)
+    return _inpaint_similarity(args, ctx, mix, start, end, targets)
 
 
-def _inpaint_similarity(args: InpaintArgs, ctx: ToolContext, mix: Clip, start: float, end: float) -> InpaintResult:
+def _inpaint_similarity(args: InpaintArgs, ctx: ToolContext, mix: Clip, start: float, end: float,
+                        targets: list[str]) -> InpaintResult:
     from bandmate.tools.backends.audio_fill import plan_fill, similarity_fill
 
     beats = session_beats(ctx, mix)
     bpb = meter_beats(ctx.state.time_signature)
     plan = plan_fill(mix, start, end, beats_s=beats, beats_per_bar=bpb)
-    targets = audio_targets(ctx, args.stems)
     for name in targets:
         ctx.set_clip(name, similarity_fill(ctx.clip(name), start, end, beats_s=beats, plan=plan))
     bars = abs(plan.shift_beats) / bpb
