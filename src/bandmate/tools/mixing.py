@@ -12,10 +12,13 @@ from typing import Any
 import numpy as np
 
 from bandmate.core.clip import Clip
+from bandmate.memory.blobs import quantize
 from bandmate.memory.state import StateTable
 
 
 def sum_stems(stems: dict[str, Clip], state: StateTable, sample_rate: int) -> Clip:
+    """The stems summed as they are stored (24-bit), so re-summing unchanged stems is bit-identical."""
+    stems = {name: quantize(clip) for name, clip in stems.items()}
     frames = max(c.frames for c in stems.values())
     out = np.zeros((2, frames), np.float32)
     for name, clip in stems.items():
