@@ -56,6 +56,7 @@ def kb_template_home(path: str | Path | None = None) -> Path:
     from bandmate.memory.knowledge import KnowledgeBase
     from bandmate.memory.store import default_home
 
+    os.environ.setdefault("TQDM_DISABLE", "1")  # no model-loading progress bars in the eval's output
     home = Path(path) if path else default_home() / "cache" / "eval-kb"
     if (home / "knowledge").is_dir():
         KnowledgeBase(home)  # re-indexes only when the lexicon changed since it was built
