@@ -22,7 +22,7 @@ from bandmate.agent.executor import SESSION_MEASURES, judge
 from bandmate.agent.plan import ExpectedChange
 from bandmate.core import measures
 from bandmate.core.clip import Clip
-from bandmate.memory.lexicon import LexiconEntry, load_lexicon, scaled_recipe
+from bandmate.memory.lexicon import INTENSITY_WORDS, LexiconEntry, load_lexicon, scaled_recipe
 from bandmate.memory.state import StateTable
 from bandmate.memory.store import Store
 from bandmate.tools import default_registry
@@ -323,3 +323,15 @@ def test_mirrored_recipe_moves_its_proof_the_other_way(term, band_store, before_
     sid = _session_for(entry, request)
     results = apply_entry(band_store, sid, entry, invert=True, before=before_cache, backends=backends)
     _check(entry, results, target_for(entry, list(band_store.version(sid, 1).stems)))
+
+
+@pytest.mark.parametrize("term", ["warm", "wet", "glue", "wide"])
+def test_stronger_intensity_moves_the_proof_further(term, band_store, band_session, before_cache, backends):
+    """'way more' must change more than 'a touch' (each scaled arg grows, within its limits)."""
+    entry = LEXICON[term]
+    touch = apply_entry(band_store, band_session, entry, factor=INTENSITY_WORDS["a touch"], before=before_cache,
+                        backends=backends)
+    way = apply_entry(band_store, band_session, entry, factor=INTENSITY_WORDS["way more"], before=before_cache,
+                      backends=backends)
+    for (measure, _, b, small), (_, _, _, big) in zip(touch, way, strict=True):
+        assert abs(big - b) > abs(small - b), f"{term}: {measure} moved {small - b:+.3g} (a touch) vs {big - b:+.3g} (way)"
