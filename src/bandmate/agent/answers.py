@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bandmate.agent.parser import whole_bars
 from bandmate.agent.view import SessionView
 from bandmate.core.timing import Grid, meter_beats
 
@@ -19,7 +20,7 @@ def chords_in_bars(view: SessionView, start_bar: int | None, end_bar: int | None
 
         return " | ".join(pretty_chord(c.label) for c in st.chords)
     g = Grid(st.tempo_bpm, meter_beats(st.time_signature), st.offset_s)
-    last = max(1, int(round(g.bars_in(view.duration_s))))
+    last = whole_bars(g.bars_in(view.duration_s))
     try:
         return describe_chords_in_bars(st, start_bar or 1, min(end_bar or last, last))
     except ToolInputError as err:

@@ -15,7 +15,7 @@ from bandmate.agent.view import SessionView
 # Intent -> regex cue on the normalised clause. Checked in this order; the first match wins.
 CUES: list[tuple[str, str]] = [
     ("separate", r"\b(separate|split (it|this|the track|the song)? ?into stems|unmix|stem (it|this) out)\b"),
-    ("unmute", r"\b(unmute|bring (the \w+ )?back|turn (the \w+ )?back on)\b"),
+    ("unmute", r"\b(unmute|bring (it |them |the \w+ )?back|turn (it |them |the \w+ )?back on)\b"),
     ("mute", r"\b(mute|silence|switch off)\b"),
     ("extract_stem", r"\b(solo|isolate|extract|acapella|a cappella|on (its|their) own|by itself|"
                      r"just the|only (keep )?the)\b"),
@@ -50,8 +50,10 @@ def cue_intent(clause: Clause, view: SessionView) -> str | None:
     t = clause.text
     for intent, pat in CUES:
         if re.search(pat, t):
-            if intent == "add_stem" and not clause.instrument:
+            if intent == "add_stem" and not _is_instrument(clause.instrument):
                 continue
+            if intent in ("remove_stem", "extract_stem", "replace_stem", "mute", "pan") and not clause.stems:
+                continue  # "without changing the pitch" / "just the first 2 bars" name no part
             if intent == "generate" and not view.empty and not re.search(r"start over|from scratch|new ", t):
                 continue
             return intent
@@ -64,6 +66,20 @@ def cue_intent(clause: Clause, view: SessionView) -> str | None:
     if "gain_db" in clause.numbers and "freq_hz" in clause.numbers:
         return "eq_exact"
     return None
+
+
+def _is_instrument(name: str | None) -> bool:
+    """Whether the composer can write a part for ``name`` ('walking bass' yes, 'sizzle' no)."""
+    if not name:
+        return False
+    from bandmate.core.errors import ToolInputError
+    from bandmate.tools.backends.composer.presets import instrument
+
+    try:
+        instrument(name)
+    except ToolInputError:
+        return False
+    return True
 
 
 def bar_args(clause: Clause, view: SessionView) -> dict:
@@ -102,23 +118,39 @@ def _build_separate(c, v):
 
 def _stem_required(c, v, verb):
     t = target_of(c, v)
-    return t if t != "mix" else None
+    if t != "mix":
+        return t
+    if verb == "unmute":  # "bring it back": the one muted stem
+        muted = [n for n, strip in v.state.mixer.items() if strip.mute]
+        if len(muted) == 1:
+            return muted[0]
+    raise NeedsStem(verb, v.stems)
+
+
+class NeedsStem(Exception):
+    """The action names no stem and the session does not make one obvious: ask which."""
+
+    def __init__(self, verb: str, stems: list[str]):
+        super().__init__(verb)
+        self.verb, self.stems = verb, stems
 
 
 def _build_remove_stem(c, v):
-    stem = _stem_required(c, v, "remove") or "vocals"
+    stem = _stem_required(c, v, "remove")
+    # on a mix-only session separation adds stems first, so a stem count would not show the removal
+    expected = [exp("stem_count", "down", "mix")] if v.stems else []
     return [ToolCall(tool="remove_stem", args={"stem": stem}, why=f"take the {stem} out")], \
-        f"Removing the {stem}; every other part stays exactly as it is.", [exp("stem_count", "down", "mix")]
+        f"Removing the {stem}; every other part stays exactly as it is.", expected
 
 
 def _build_extract_stem(c, v):
-    stem = _stem_required(c, v, "solo") or "vocals"
+    stem = _stem_required(c, v, "solo")
     return [ToolCall(tool="extract_stem", args={"stem": stem}, why=f"keep only the {stem}")], \
         f"Keeping only the {stem} (a solo of that part).", []
 
 
 def _build_mute(c, v, mute=True):
-    stem = _stem_required(c, v, "mute") or "vocals"
+    stem = _stem_required(c, v, "mute" if mute else "unmute")
     word = "Muting" if mute else "Unmuting"
     return [ToolCall(tool="mix", args={"stem": stem, "mute": mute}, why=f"{word.lower()} {stem}")], \
         f"{word} the {stem} in the mix (the stem itself is kept).", []
@@ -129,7 +161,7 @@ def _build_unmute(c, v):
 
 
 def _build_replace_stem(c, v):
-    stem = _stem_required(c, v, "replace") or "drums"
+    stem = _stem_required(c, v, "replace")
     m = re.search(r"\b(?:with|for|into|to|in)\s+(?:a |an |some )?(.+)$", c.text)
     style = m.group(1) if m else "a different pattern"
     return [ToolCall(tool="replace_stem", args={"stem": stem, "style": style},
@@ -167,11 +199,13 @@ def _build_continue(c, v):
 def _build_add_stem(c, v):
     inst = c.instrument or "pad"
     args = {"instrument": inst, **bar_args(c, v)}
+    pre = [] if v.state.tempo_bpm or v.empty else [
+        ToolCall(tool="analyze", args={}, why="measure tempo, key and chords so the new part fits")]
     where = ""
     if "start_bar" in args:
         a, b = args["start_bar"], args["end_bar"]
         where = f" in bar {a}" if a == b else f" in bars {a}–{b}"
-    return [ToolCall(tool="add_stem", args=args, why=f"write a {inst} part{where}")], \
+    return [*pre, ToolCall(tool="add_stem", args=args, why=f"write a {inst} part{where}")], \
         f"Adding a {inst} part{where} that follows the session's tempo, key, chords and groove.", \
         [exp("stem_count", "up", "mix")]
 
@@ -252,7 +286,7 @@ def _build_fade(c, v):
 
 
 def _build_pan(c, v):
-    stem = _stem_required(c, v, "pan") or "keys"
+    stem = _stem_required(c, v, "pan")
     side = -1 if "left" in c.text else 1 if "right" in c.text else 0
     amount = 1.0 if "hard" in c.text else min(1.0, 0.5 * c.intensity)
     pan = round(side * amount, 2)

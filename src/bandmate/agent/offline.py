@@ -50,6 +50,11 @@ class OfflinePlanner:
             return _history(first)
         if first.question:
             return self._answer(first, view)
+        if any(c.range is not None and c.range.unit == "bars" for c in clauses) and not view.state.tempo_bpm \
+                and not view.empty:
+            return Plan(kind="edit", steps=[ToolCall(tool="analyze", args={}, why="find the bars")], replan=True,
+                        explanation="Bars need the tempo, so I'm measuring tempo, beats, key and chords first.",
+                        planner=self.name)
         steps: list[ToolCall] = []
         expected: list[ExpectedChange] = []
         texts, terms, notes = [], [], []
@@ -81,7 +86,10 @@ class OfflinePlanner:
         if intent in ("undo", "redo", "checkout", "question"):
             return _clarify("Shall I do that as a separate request?", "default")
         if intent:
-            s, text, e = intents.build(intent, clause, view)
+            try:
+                s, text, e = intents.build(intent, clause, view)
+            except intents.NeedsStem as need:
+                return _which_stem(need)
             return s, text, e, [f"@{intent}"]
         queries = list(dict.fromkeys(q for q in (clause.text, _quality_words(clause)) if q))
         vectors = self.kb.embedder.encode([*queries, neutral(clause.text)])  # one batch for all three
@@ -114,6 +122,8 @@ class OfflinePlanner:
                 s, text, e = intents.build(intent, clause, view)
             except KeyError:
                 return _clarify(f"How should I handle '{clause.text}'?", "default")
+            except intents.NeedsStem as need:
+                return _which_stem(need)
             return s, text, e, [best.term]
         return self._from_term(self.kb.lexicon[best.term], clause, view)
 
@@ -281,6 +291,13 @@ def _clarify(question: str, topic: str) -> Plan:
     opts = CLARIFY_OPTIONS.get(topic, CLARIFY_OPTIONS["default"])
     return Plan(kind="clarify", clarification=Clarification(question=question, options=opts),
                 explanation=question)
+
+
+def _which_stem(need) -> Plan:
+    options = need.stems[:4] if len(need.stems) >= 2 else ["drums", "bass", "vocals", "other"]
+    return Plan(kind="clarify", clarification=Clarification(question=f"Which part should I {need.verb}?",
+                                                            options=options),
+                explanation=f"Which part should I {need.verb}?")
 
 
 def _history(clause: Clause) -> Plan:

@@ -47,7 +47,7 @@ class Range:
             raise ValueError(f"need the length in {self.unit} to resolve '{self.relative} {self.count}'")
         n = float(self.count or 1)
         if self.unit == "bars":
-            tb = int(round(total))
+            tb = whole_bars(total)
             return (max(1.0, tb - n + 1), float(tb)) if self.relative == "last" else (1.0, min(n, tb))
         return (max(0.0, total - n), total) if self.relative == "last" else (0.0, min(n, total))
 
@@ -106,7 +106,7 @@ def find_stems(text: str, known: list[str] | None = None) -> list[str]:
             if alias == "chords" and (asking or "progression" in t):
                 continue
             taken.append((m.start(), m.end()))
-            found.append((m.start(), STEM_ALIASES[alias]))
+            found.append((m.start(), resolve_stem(alias, known)))
     for extra in known or []:  # session-specific stem names such as "synth2"
         for m in re.finditer(rf"\b{re.escape(extra.lower())}\b", t):
             if not any(a <= m.start() < b for a, b in taken):
@@ -117,8 +117,21 @@ def find_stems(text: str, known: list[str] | None = None) -> list[str]:
                 continue  # exact words were handled above; only typos are fuzzy-matched
             close = difflib.get_close_matches(w, [a for a in STEM_ALIASES if len(a) >= 4], n=1, cutoff=0.84)
             if close and STEM_ALIASES[close[0]] != "mix":
-                found.append((t.find(w), STEM_ALIASES[close[0]]))
+                found.append((t.find(w), resolve_stem(close[0], known)))
     return list(dict.fromkeys(s for _, s in sorted(found)))
+
+
+def resolve_stem(word: str, known: list[str] | None) -> str:
+    """The session's own name for a stem the user called ``word`` ("piano" -> 'piano' or 'keys')."""
+    canonical = STEM_ALIASES.get(word, word)
+    if not known:
+        return canonical
+    if word in known:
+        return word
+    if canonical in known:
+        return canonical
+    same_family = [k for k in known if STEM_ALIASES.get(k.rstrip("0123456789"), k) == canonical]
+    return same_family[0] if same_family else canonical
 
 
 def _is_generic(t: str, pos: int, alias: str) -> bool:
@@ -176,6 +189,11 @@ def find_range(text: str) -> Range | None:
             rel = "first" if word in ("intro", "beginning", "start") else "last"
             return Range("bars", relative=rel, count=2 if word in ("end", "ending") else 4)
     return None
+
+
+def whole_bars(total_bars: float) -> int:
+    """Complete bars in a length: a render's release tail (a fraction of a bar) is not another bar."""
+    return max(1, int(total_bars + 0.1))
 
 
 def _rel(word: str) -> str:

@@ -74,6 +74,8 @@ class Plan(BaseModel):
     planner: str = "offline"
     terms: list[str] = Field(default_factory=list, description="Lexicon terms the reading relied on.")
     notes: list[str] = Field(default_factory=list, description="Things the user should know (fallbacks).")
+    replan: bool = Field(False, description="Run these steps, then plan the request again (e.g. bars need "
+                                            "the tempo that analysis is about to measure).")
 
     @model_validator(mode="after")
     def _consistent(self):

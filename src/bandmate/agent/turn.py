@@ -78,6 +78,17 @@ class Agent:
             if session is None:
                 return TurnResult(request, plan, plan.text() or plan.explanation, plan_s=plan_s)
         res = self._run(request, plan, session, view)
+        if plan.replan and res.execution is not None and res.execution.ok:
+            first = res.message
+            t1 = time.perf_counter()
+            plan = self.planner.plan(request, SessionView.of(session), user=self.user)
+            plan_s += time.perf_counter() - t1
+            again = self._run(request, plan, session, view)
+            again.version_before = res.version_before
+            if res.execution is not None and again.execution is not None:
+                again.execution.outcomes[:0] = res.execution.outcomes
+            again.message = f"{first}\n{again.message}"
+            res = again
         res.plan_s = plan_s
         if created is not None:  # say what was made, then whatever the rest of the plan did
             summary = getattr(created.result, "summary", "") or plan.explanation
