@@ -14,6 +14,9 @@ from bandmate.agent.view import SessionView
 
 # Intent -> regex cue on the normalised clause. Checked in this order; the first match wins.
 CUES: list[tuple[str, str]] = [
+    ("generate", r"\b(start over|from scratch|scrap (this|that|it|everything)|new (song|track|loop|beat|idea|groove)|"
+                 r"(write|make|give) me (a|an|\d+ bars|some)\b.*\b(beat|groove|loop|track|song|tune|ballad|jam))"),
+    ("replace_stem", r"\binstead\b|\b(another|a different|a new|new) (take|version|part|pattern|line)\b"),
     ("separate", r"\b(separate|split (it|this|the track|the song)? ?into stems|unmix|stem (it|this) out)\b"),
     ("unmute", r"\b(unmute|bring (it |them |the \w+ )?back|turn (it |them |the \w+ )?back on)\b"),
     ("mute", r"\b(mute|silence|switch off)\b"),
@@ -54,7 +57,8 @@ def cue_intent(clause: Clause, view: SessionView) -> str | None:
                 continue
             if intent in ("remove_stem", "extract_stem", "replace_stem", "mute", "pan") and not clause.stems:
                 continue  # "without changing the pitch" / "just the first 2 bars" name no part
-            if intent == "generate" and not view.empty and not re.search(r"start over|from scratch|new ", t):
+            if intent == "generate" and not view.empty and not re.search(
+                    r"start over|from scratch|scrap|new (song|track|loop|beat|idea|groove)|\bme (a|an|\d)", t):
                 continue
             return intent
     if clause.key and re.search(r"\b(put|make|change|move|shift|take|play)\b", t):
@@ -164,6 +168,9 @@ def _build_replace_stem(c, v):
     stem = _stem_required(c, v, "replace")
     m = re.search(r"\b(?:with|for|into|to|in)\s+(?:a |an |some )?(.+)$", c.text)
     style = m.group(1) if m else "a different pattern"
+    if re.search(r"\binstead\b", c.text):  # "slap bass instead", "a walking bassline instead"
+        style = re.sub(r"\b(gimme|give me|i want|let's have|instead( of .*)?|this one|please)\b", " ", c.text)
+        style = re.sub(r"\s+", " ", style).strip(" ,.") or "a different pattern"
     return [ToolCall(tool="replace_stem", args={"stem": stem, "style": style},
                      why=f"recompose the {stem} part as {style}")], \
         f"Rewriting the {stem} as {style}, keeping tempo, key and chords; other stems untouched.", []

@@ -12,7 +12,7 @@ import re
 
 from bandmate.agent import intents
 from bandmate.agent.intent_matcher import IntentMatcher, neutral
-from bandmate.agent.parser import Clause, parse
+from bandmate.agent.parser import Clause, parse, resolve_stem
 from bandmate.agent.plan import Clarification, ExpectedChange, HistoryMove, Plan, ToolCall
 from bandmate.agent.view import SessionView
 from bandmate.agent.vocabulary import STEM_ALIASES
@@ -127,6 +127,19 @@ class OfflinePlanner:
             return s, text, e, [best.term]
         return self._from_term(self.kb.lexicon[best.term], clause, view)
 
+    @staticmethod
+    def _fits_session(args: dict, view: SessionView) -> bool:
+        """Point a recipe's stem arguments at this session's names; False if a part is missing."""
+        if not view.stems:
+            return True
+        for key in ("stem", "target"):
+            value = args.get(key)
+            if value and value not in ("mix", "$stem"):
+                args[key] = resolve_stem(value, view.stems)
+                if args[key] not in view.stems:
+                    return False
+        return True
+
     def _literal_term(self, clause: Clause) -> tuple[str, int] | None:
         """A lexicon term or alias said outright ("muddy", "busier") decides the reading.
 
@@ -179,6 +192,8 @@ class OfflinePlanner:
             args = dict(args)
             if named and "stem" in args:  # the stem the user named beats the recipe's usual one
                 args["stem"] = named[0]
+            if not self._fits_session(args, view):
+                continue  # the recipe's usual part is not in this session
             if "target" in self.registry[tool].Args.model_fields if tool in self.registry else False:
                 args.setdefault("target", target)
                 if args.get("target") == "$stem":
