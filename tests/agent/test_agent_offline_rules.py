@@ -58,3 +58,23 @@ def test_bars_without_a_tempo_analyse_first_then_replan(offline_planner):
 def test_a_render_tail_is_not_a_bar():
     # 4 bars at 120 BPM plus a 1 s release tail = 4.5 "bars" of audio; the last bar is still bar 4
     assert find_range("the last bar").resolve(total_bars=4.5) == (4.0, 4.0)
+
+
+@pytest.mark.parametrize("request_text, tool, args", [
+    ("just drums and bass", "extract_stem", {"stem": "drums", "also_keep": ["bass"]}),
+    ("drums and bass only, drop everything else", "extract_stem", {"stem": "drums", "also_keep": ["bass"]}),
+    ("take the lead out for the first 2 bars", "gain", {"target": "lead", "gain_db": -60.0, "start_bar": 1,
+                                                        "end_bar": 2}),
+    ("mute the drums in bar 2", "gain", {"target": "drums", "gain_db": -60.0, "start_bar": 2, "end_bar": 2}),
+    ("more drums in the mix", "gain", {"target": "drums", "gain_db": 3.0}),
+    ("slap bass instead of this one", "replace_stem", {"stem": "bass", "style": "slap bass"}),
+])
+def test_arranging_phrases(offline_planner, request_text, tool, args):
+    plan = offline_planner.plan(request_text, view(["drums", "bass", "keys", "lead", "pad"]))
+    assert plan.kind == "edit" and len(plan.steps) == 1
+    assert plan.steps[0].tool == tool and plan.steps[0].args == args
+
+
+def test_add_instead_adds_when_there_is_nothing_to_replace(offline_planner):
+    plan = offline_planner.plan("drop the keys and add a guitar instead", view(["drums", "bass", "keys"]))
+    assert plan.tools() == ["remove_stem", "add_stem"] and plan.steps[1].args["instrument"] == "guitar"

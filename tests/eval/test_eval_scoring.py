@@ -112,8 +112,11 @@ def test_metrics_clarify_precision_recall_and_rates():
 
 @pytest.mark.parametrize("tool, args, where", [
     ("eq", {"target": "bass", "low_shelf_db": 2}, ["bass"]), ("reverb", {}, ["mix"]),
-    ("remove_stem", {"stem": "drums"}, ["drums"]), ("mix", {"stem": "keys", "mute": True}, ["keys"]),
-    ("add_stem", {"instrument": "strings", "name": None}, ["strings"]), ("add_stem", {"instrument": "pad", "name": "pad2"}, ["pad2"]),
+    # arranging a part changes the mix's make-up too, so those steps land on both
+    ("remove_stem", {"stem": "drums"}, ["drums", "mix"]), ("mix", {"stem": "keys", "mute": True}, ["keys", "mix"]),
+    ("add_stem", {"instrument": "strings", "name": None}, ["strings", "mix"]),
+    ("add_stem", {"instrument": "pad", "name": "pad2"}, ["pad2", "mix"]),
+    ("gain", {"target": "bass", "gain_db": -3}, ["bass"]),
     ("inpaint", {"start_bar": 2, "stems": ["drums", "bass"]}, ["drums", "bass"]), ("separate", {"stems": None}, []),
 ])
 def test_where_a_step_lands(tool, args, where):

@@ -21,8 +21,9 @@ CUES: list[tuple[str, str]] = [
     ("unmute", r"\b(unmute|bring (it |them |the \w+ )?back|turn (it |them |the \w+ )?back on)\b"),
     ("mute", r"\b(mute|silence|switch off)\b"),
     ("extract_stem", r"\b(solo|isolate|extract|acapella|a cappella|on (its|their) own|by itself|"
-                     r"just the|only (keep )?the)\b"),
-    ("remove_stem", r"\b(remove|get rid of|lose|take out|kill|delete|drop) (the |all the |that )?"
+                     r"just the|only (keep )?the|\w+ only\b|just (want to hear )?(the )?\w+( and (the )?\w+)?$)"),
+    ("remove_stem", r"\btake (the |that )?\w+ out\b|\bno \w+ in bars?\b|"
+                    r"\b(remove|get rid of|lose|take out|kill|delete|drop) (the |all the |that )?"
                     r"(drums?|bass|vocals?|vox|keys|piano|guitars?|lead|pad|strings|brass|percussion|other|"
                     r"melody|synth)\b|\bwithout (the )?\w+\b|\bno more (drums|bass|vocals|keys|guitar|pad|strings)\b"),
     ("replace_stem", r"\b(replace|swap|rewrite|change|try another|different) (the )?\w+( part| line| pattern)?"
@@ -36,7 +37,7 @@ CUES: list[tuple[str, str]] = [
     ("trim", r"\b(trim|cut off|chop off|shorten|cut the (first|last|intro|outro))\b"),
     ("fade", r"\bfade[sd]? ?(in|out|up|down)?\b"),
     ("pan", r"\bpan\b|\b(to|on) the (left|right)\b|\bcent(er|re) the\b|\bhard (left|right)\b"),
-    ("louder", r"\b(louder|turn (it |them |the \w+ )?up|bring (it |them |the \w+ )?up|boost the level|"
+    ("louder", r"\bmore (of )?(the )?\w+ in the mix\b|\b(louder|turn (it |them |the \w+ )?up|bring (it |them |the \w+ )?up|boost the level|"
                r"push (it |the \w+ )?(up|forward)|can't hear|cannot hear|buried)\b"),
     ("quieter", r"\b(quieter|softer|turn (it |them |the \w+ )?down|bring (it |them |the \w+ )?down|too loud|"
                 r"drowning)\b"),
@@ -57,6 +58,10 @@ def cue_intent(clause: Clause, view: SessionView) -> str | None:
                 continue
             if intent in ("remove_stem", "extract_stem", "replace_stem", "mute", "pan") and not clause.stems:
                 continue  # "without changing the pitch" / "just the first 2 bars" name no part
+            if intent == "replace_stem" and view.stems and not set(clause.stems) & set(view.stems):
+                if _is_instrument(clause.instrument):
+                    return "add_stem"  # "add a guitar instead" when there is no guitar to replace
+                continue
             if intent == "generate" and not view.empty and not re.search(
                     r"start over|from scratch|scrap|new (song|track|loop|beat|idea|groove)|\bme (a|an|\d)", t):
                 continue
@@ -139,8 +144,18 @@ class NeedsStem(Exception):
         self.verb, self.stems = verb, stems
 
 
+def _silence_range(c, v, stem, verb):
+    """'take the lead out for the first 2 bars': the part drops out in that range only."""
+    args = {"target": stem, "gain_db": -60.0, **bar_args(c, v)}
+    return [ToolCall(tool="gain", args=args, why=f"{verb} the {stem} in that range")], \
+        f"Taking the {stem} out in that range only; it plays as before elsewhere.", \
+        [exp("loudness_lufs", "down", stem)]
+
+
 def _build_remove_stem(c, v):
     stem = _stem_required(c, v, "remove")
+    if c.range is not None:
+        return _silence_range(c, v, stem, "silence")
     # on a mix-only session separation adds stems first, so a stem count would not show the removal
     expected = [exp("stem_count", "down", "mix")] if v.stems else []
     return [ToolCall(tool="remove_stem", args={"stem": stem}, why=f"take the {stem} out")], \
@@ -149,12 +164,17 @@ def _build_remove_stem(c, v):
 
 def _build_extract_stem(c, v):
     stem = _stem_required(c, v, "solo")
-    return [ToolCall(tool="extract_stem", args={"stem": stem}, why=f"keep only the {stem}")], \
-        f"Keeping only the {stem} (a solo of that part).", []
+    named = [x for x in c.stems if x != "mix"]
+    args = {"stem": stem, **({"also_keep": named[1:]} if len(named) > 1 else {})}
+    parts = " and ".join(named) if len(named) > 1 else stem
+    return [ToolCall(tool="extract_stem", args=args, why=f"keep only the {parts}")], \
+        f"Keeping only the {parts}.", []
 
 
 def _build_mute(c, v, mute=True):
     stem = _stem_required(c, v, "mute" if mute else "unmute")
+    if mute and c.range is not None:
+        return _silence_range(c, v, stem, "mute")
     word = "Muting" if mute else "Unmuting"
     return [ToolCall(tool="mix", args={"stem": stem, "mute": mute}, why=f"{word.lower()} {stem}")], \
         f"{word} the {stem} in the mix (the stem itself is kept).", []

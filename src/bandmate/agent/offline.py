@@ -59,6 +59,8 @@ class OfflinePlanner:
         expected: list[ExpectedChange] = []
         texts, terms, notes = [], [], []
         for ci, clause in enumerate(clauses):
+            if steps and steps[-1].tool == "extract_stem" and re.search(r"\b(everything|all) else\b", clause.text):
+                continue  # "drums and bass only, drop everything else": the solo already did it
             part = self._clause(clause, view, user)
             if isinstance(part, Plan):  # a clarification for this clause
                 if steps:

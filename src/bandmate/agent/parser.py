@@ -311,9 +311,12 @@ def find_instrument(text: str) -> str | None:
     m = re.search(r"\b(?:add|bring in|layer|put in|give me|throw in|introduce)\s+(?:an?\s+|some\s+|the\s+)?"
                   r"([a-z][a-z -]{1,40}?)(?=\s+(?:in|on|at|for|from|over|under|to|during|that|which|with)\b|$)",
                   normalise(text).rstrip(" .!?"))
-    if not m or m.group(1).strip() in EFFECT_NOUNS or m.group(1).split()[-1] in EFFECT_NOUNS:
+    if not m:
         return None
-    return m.group(1).strip()
+    name = re.sub(r"\s+(instead|too|as well|please)$", "", m.group(1).strip())
+    if name in EFFECT_NOUNS or name.split()[-1] in EFFECT_NOUNS:
+        return None
+    return name
 
 
 def parse_clause(text: str, known_stems: list[str] | None = None) -> Clause:

@@ -102,16 +102,22 @@ def _tools(case: Case, plan: Plan) -> tuple[bool, list[str]]:
     return not why, why
 
 
+# Tools that add, remove, solo, mute/pan or rewrite a whole part: the change lands on that part AND on the
+# mix, whose make-up they change, so either target in a case is met by them.
+ARRANGING_TOOLS = frozenset({"remove_stem", "extract_stem", "add_stem", "replace_stem", "mix"})
+
+
 def step_targets(tool: str, args: dict[str, Any]) -> list[str]:
     """Where one step lands: its ``target``, or the stem a stem tool names (``stem``, ``name``,
-    ``instrument``, ``stems``); ``separate`` only prepares stems, so it lands nowhere."""
+    ``instrument``, ``stems``), plus the mix for arranging tools; ``separate`` only prepares stems."""
     if tool == "separate":
         return []
+    extra = ["mix"] if tool in ARRANGING_TOOLS else []
     for key in ("target", "stem", "name", "instrument"):
         if isinstance(args.get(key), str) and args[key]:
-            return [args[key]]
+            return list(dict.fromkeys([args[key], *extra]))
     if isinstance(args.get("stems"), list) and args["stems"]:
-        return [str(s) for s in args["stems"]]
+        return list(dict.fromkeys([*(str(s) for s in args["stems"]), *extra]))
     return ["mix"]
 
 
