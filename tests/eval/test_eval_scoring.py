@@ -147,3 +147,18 @@ def test_session_measures_come_from_the_state_table(make_session, band_stems):
     probe = Probe.of(session, session.head.id, session.head.id)
     assert [probe.value(m, "mix", "before") for m in ("tempo_bpm", "key", "stem_count")] == [97.0, "E minor", 3.0]
     assert probe.value("duration_s", "bass", "after") == pytest.approx(2.0)
+
+
+def test_a_stem_is_measured_as_heard_through_its_fader(make_session, band_stems):
+    """Turning the drums down with the mixer counts as quieter drums, and muting them as silence."""
+    from bandmate.eval.measure import Probe
+    from bandmate.tools import default_registry
+    from bandmate.tools.run import run_tool
+
+    s = make_session(stems=band_stems)
+    run_tool(default_registry(), "mix", {"stem": "drums", "gain_db": -6.0}, store=s.store, session_id=s.id)
+    probe = Probe.of(s, 1, s.head.id)
+    before, after = probe.value("loudness_lufs", "drums", "before"), probe.value("loudness_lufs", "drums", "after")
+    assert after - before == pytest.approx(-6.0, abs=0.05)
+    run_tool(default_registry(), "mix", {"stem": "drums", "mute": True}, store=s.store, session_id=s.id)
+    assert Probe.of(s, 1, s.head.id).value("loudness_lufs", "drums", "after") <= -100

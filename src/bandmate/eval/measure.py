@@ -107,11 +107,23 @@ class Probe:
         raise BandmateError(f"stem {target!r} is in no version of the turn (stems before: "
                             f"{', '.join(self.before.stems) or 'none'})")
 
+    def fader(self, target: str, which: str) -> float:
+        """The stem's mixer gain as a factor (0 when muted): a stem is measured as it is heard."""
+        if target == "mix":
+            return 1.0
+        version = self.after if which == "after" else next(
+            (v for v in self.chain if target in v.stems), self.before)
+        strip = version.state.mixer.get(target)
+        if strip is None:
+            return 1.0
+        return 0.0 if strip.mute else float(10 ** (strip.gain_db / 20))
+
     def clip(self, target: str, which: str) -> Clip:
-        key = self.key_of(target, which)
-        if ("clip", key) not in self._memo:
-            self._memo[("clip", key)] = self.session.store.clip(key)
-        return self._memo[("clip", key)]
+        key, gain = self.key_of(target, which), self.fader(target, which)
+        if ("clip", key, gain) not in self._memo:
+            raw = self.session.store.clip(key)
+            self._memo[("clip", key, gain)] = raw if gain == 1.0 else raw.replace(raw.samples * gain, "fader")
+        return self._memo[("clip", key, gain)]
 
     def value(self, measure: str, target: str, which: str) -> float | str | None:
         """One measure of the before or after version: a number, or a key name for ``key``."""
@@ -121,12 +133,12 @@ class Probe:
         if measure in ("tempo_bpm", "key"):
             known = version.state.tempo_bpm if measure == "tempo_bpm" else version.state.key
             return known if known is not None else self._analysed(measure, version.mix)
-        key = self.key_of(target, which)
-        if (measure, key) not in self._memo:
+        memo = (measure, self.key_of(target, which), self.fader(target, which))
+        if memo not in self._memo:
             from bandmate.core.measures import measure as measure_clip
 
-            self._memo[(measure, key)] = measure_clip(measure, self.clip(target, which))
-        return self._memo[(measure, key)]
+            self._memo[memo] = measure_clip(measure, self.clip(target, which))
+        return self._memo[memo]
 
     def _analysed(self, measure: str, mix_key: str) -> float | str | None:
         if ("analysis", measure, mix_key) not in self._memo:
