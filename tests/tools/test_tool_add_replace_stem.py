@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from pitch_probes import downbeat_bass_pcs
 
 from bandmate.core.errors import ToolInputError
 from bandmate.core.settings import Settings
@@ -24,21 +25,6 @@ def run(store, tool, session_id, settings=FLUID, **args):
     return run_tool(default_registry(), tool, args, store=store, session_id=session_id, settings=settings)
 
 
-def bass_pcs(bass: np.ndarray, sr: int, downbeats: list[float], beat_s: float) -> list[int | None]:
-    """The bass's pitch class in the first beat of each bar (YIN at 11025 Hz, median per bar)."""
-    import librosa
-    from scipy.signal import resample_poly
-
-    y, rate = resample_poly(bass, 1, 4), sr // 4
-    out: list[int | None] = []
-    for d in downbeats:
-        seg = y[int((d + 0.03) * rate):int((d + 0.85 * beat_s) * rate)]
-        if seg.size < 2048 or np.abs(seg).max() < 1e-3:
-            out.append(None)
-            continue
-        f0 = librosa.yin(seg, fmin=30, fmax=400, sr=rate, frame_length=2048, hop_length=256, center=False)
-        out.append(int(round(12 * np.log2(np.median(f0) / 440) + 69)) % 12)
-    return out
 
 
 def roots_at(state, times: list[float]) -> list[int]:
@@ -66,7 +52,7 @@ def test_added_walking_bass_follows_the_chord_roots(store, band):
     assert out.result.stem == "bass" and out.result.source == "arrangement" and out.result.style == "walking"
     assert {k: v.stems[k] for k in band.stems} == band.stems  # drums and keys untouched
     st = v.state
-    got = bass_pcs(store.clip(v.stems["bass"]).to_mono(), 44100, st.downbeats_s, 60 / st.tempo_bpm)
+    got = downbeat_bass_pcs(store.clip(v.stems["bass"]).to_mono(), 44100, st.downbeats_s, 60 / st.tempo_bpm)
     want = roots_at(st, st.downbeats_s)
     assert np.mean([g == w for g, w in zip(got, want, strict=True)]) >= 0.9, (got, want)
     part = Part.from_json(store.blobs.get_bytes(v.assets["notes:bass"]))
@@ -104,7 +90,7 @@ def test_added_bass_follows_analysed_chords_on_a_recording(store, make_session):
     assert np.allclose(store.clip(v.stems["original"]).samples, keys.samples, atol=1e-4)  # recording kept
     part = Part.from_json(store.blobs.get_bytes(v.assets["notes:bass"]))
     assert part.notes[0].start_s == pytest.approx(0.5)
-    got = bass_pcs(store.clip(v.stems["bass"]).to_mono(), 44100, arr.downbeats_s, beat)
+    got = downbeat_bass_pcs(store.clip(v.stems["bass"]).to_mono(), 44100, arr.downbeats_s, beat)
     want = roots_at(v.state, arr.downbeats_s)
     assert np.mean([g == w for g, w in zip(got, want, strict=True)]) >= 0.9, (got, want)
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from pitch_probes import downbeat_bass_pcs
 
 from bandmate.core.errors import ToolInputError
 from bandmate.core.settings import Settings
@@ -43,22 +44,6 @@ def measured_tempo(y: np.ndarray, sr: int) -> float:
     return float(np.atleast_1d(tempo)[0])
 
 
-def downbeat_bass_pcs(bass: np.ndarray, sr: int, downbeats: list[float], beat_s: float) -> list[int | None]:
-    """Pitch class the bass plays during the first beat of every bar (YIN at 11025 Hz, median per bar)."""
-    import librosa
-    from scipy.signal import resample_poly
-
-    y = resample_poly(bass, 1, 4)
-    rate = sr // 4
-    out: list[int | None] = []
-    for d in downbeats:
-        seg = y[int((d + 0.03) * rate):int((d + 0.85 * beat_s) * rate)]
-        if seg.size < 2048 or np.abs(seg).max() < 1e-3:
-            out.append(None)
-            continue
-        f0 = librosa.yin(seg, fmin=30, fmax=400, sr=rate, frame_length=2048, hop_length=256, center=False)
-        out.append(int(round(12 * np.log2(np.median(f0) / 440) + 69)) % 12)
-    return out
 
 
 def expected_roots(state) -> list[int]:
