@@ -17,6 +17,7 @@ from bandmate.agent.plan import Clarification, ExpectedChange, HistoryMove, Plan
 from bandmate.agent.view import SessionView
 from bandmate.agent.vocabulary import STEM_ALIASES
 from bandmate.agent.wording import describe_call
+from bandmate.core.errors import BandmateError
 from bandmate.memory.knowledge import Hit, KnowledgeBase
 from bandmate.memory.lexicon import LexiconEntry, scaled_recipe
 from bandmate.tools.spec import Registry
@@ -257,7 +258,7 @@ class OfflinePlanner:
                 spec = self.registry[s.tool]
                 args = spec.parse_args(s.args).model_dump(mode="json", exclude_unset=True)
                 ok.append(ToolCall(tool=s.tool, args=args, why=s.why, clause=s.clause))
-            except Exception as err:  # noqa: BLE001 - any validation problem becomes a note
+            except BandmateError as err:  # unknown tool or invalid arguments: dropped, and the user is told
                 notes.append(f"skipped {s.tool}: {err}")
         return ok, notes
 
