@@ -5,8 +5,16 @@ from __future__ import annotations
 import pytest
 
 from bandmate.agent.parser import (
-    find_history, find_intensity, find_key, find_negation, find_numbers, find_question, find_range,
-    find_stems, parse, split_clauses,
+    find_history,
+    find_intensity,
+    find_key,
+    find_negation,
+    find_numbers,
+    find_question,
+    find_range,
+    find_stems,
+    parse,
+    split_clauses,
 )
 
 
