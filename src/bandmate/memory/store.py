@@ -81,19 +81,29 @@ class Store:
         self.home.mkdir(parents=True, exist_ok=True)
         self.blobs = BlobStore(self.home / "blobs")
         self._db_path = self.home / "bandmate.sqlite3"
-        db = sqlite3.connect(self._db_path, timeout=60)
-        try:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.executescript(SCHEMA)
-        finally:
-            db.close()
+        self._init_schema()
+
+    def _init_schema(self, attempts: int = 50) -> None:
+        """Switch to WAL (persistent in the file) and create the tables, retrying while another
+        process does the same: the WAL switch can report "database is locked" without waiting."""
+        for attempt in range(attempts):
+            db = sqlite3.connect(self._db_path, timeout=60)
+            try:
+                db.execute("PRAGMA journal_mode=WAL")
+                db.executescript(SCHEMA)
+                return
+            except sqlite3.OperationalError as err:
+                if "locked" not in str(err) or attempt == attempts - 1:
+                    raise
+                time.sleep(0.02 * (attempt + 1))
+            finally:
+                db.close()
 
     @contextmanager
     def _tx(self, write: bool = True):
         db = sqlite3.connect(self._db_path, timeout=60, isolation_level=None)
         try:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=FULL")
+            db.execute("PRAGMA synchronous=FULL")  # per connection; WAL itself is set once in the file
             db.execute("BEGIN IMMEDIATE" if write else "BEGIN")
             try:
                 yield db
