@@ -6,6 +6,7 @@ reports whether it went the declared way by a noticeable amount.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,6 +65,7 @@ class Execution:
     failed_step: int | None = None
     error: str | None = None
     measured: list[Measured] = field(default_factory=list)
+    turn: str = ""
 
     @property
     def ok(self) -> bool:
@@ -116,15 +118,19 @@ def measure_expected(session: Session, expected: list[ExpectedChange], before_v:
 
 
 def execute(plan: Plan, session: Session, registry: Registry, *, settings: Settings | None = None,
-            backends: Backends | None = None) -> Execution:
-    """Run every step in order; stop at the first failure (that step leaves no version behind)."""
-    ex = Execution()
+            backends: Backends | None = None, turn: str | None = None) -> Execution:
+    """Run every step in order; stop at the first failure (that step leaves no version behind).
+
+    Every version the plan makes carries one turn id, so a follow-up ("a bit more") can find them.
+    """
+    ex = Execution(turn=turn or uuid.uuid4().hex[:8])
+    turn = ex.turn
     start_version = session.head.id
     for i, step in enumerate(plan.steps):
         try:
             ex.outcomes.append(run_tool(registry, step.tool, step.args, store=session.store,
                                         session_id=session.id, settings=settings, backends=backends,
-                                        note=step.why))
+                                        note=step.why, turn=turn))
         except BandmateError as err:
             ex.failed_step, ex.error = i, f"step {i + 1} ({step.tool}) failed: {err}"
             break

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from bandmate.agent import intents
+from bandmate.agent.followups import followup
 from bandmate.agent.intent_matcher import IntentMatcher, neutral
 from bandmate.agent.parser import Clause, parse, resolve_stem
 from bandmate.agent.plan import Clarification, ExpectedChange, HistoryMove, Plan, ToolCall
@@ -49,6 +50,9 @@ class OfflinePlanner:
         first = clauses[0]
         if first.history and len(clauses) == 1:
             return _history(first)
+        moves = [c for c in clauses if c.history]
+        if moves and all(c.history or (not c.stems and len(c.text.split()) <= 3) for c in clauses):
+            return _history(moves[0])  # "too much, undo that": the comment only explains the undo
         if first.question:
             return self._answer(first, view)
         if any(c.range is not None and c.range.unit == "bars" for c in clauses) and not view.state.tempo_bpm \
@@ -83,6 +87,10 @@ class OfflinePlanner:
 
     # ---- one clause -------------------------------------------------------------------------------
     def _clause(self, clause: Clause, view: SessionView, user: str):
+        again = followup(clause, view)
+        if again is not None:
+            steps, text = again
+            return steps, text, [], ["@followup"]
         intent = intents.cue_intent(clause, view)
         if view.empty and intent not in ("generate",):
             intent = "generate"

@@ -150,9 +150,29 @@ class Agent:
             v = session.checkout(h.version)
             return f"Back at version {v.id}."
         for _ in range(h.steps):
-            v = session.undo() if h.action == "undo" else session.redo()
+            v = self._undo_turn(session) if h.action == "undo" else self._redo_turn(session)
         step = session.head.step.get("tool", "?")
         return f"{plan.explanation} Now at version {v.id} (after '{step}')."
+
+    @staticmethod
+    def _undo_turn(session: Session):
+        """Undo every version the latest turn made (an edit plus its adjustment is one turn)."""
+        turn = session.head.step.get("turn")
+        v = session.undo()
+        while turn and v.step.get("turn") == turn and v.parent is not None:
+            v = session.undo()
+        return v
+
+    @staticmethod
+    def _redo_turn(session: Session):
+        v = session.redo()
+        turn = v.step.get("turn")
+        while turn:
+            pending = session.store.info(session.id).redo
+            if not pending or session.version(pending[-1]).step.get("turn") != turn:
+                break
+            v = session.redo()
+        return v
 
     def _answer(self, request: str, plan: Plan, session: Session, ex: Execution) -> str:
         view = SessionView.of(session)
@@ -180,7 +200,8 @@ class Agent:
         if all(m.ok for m in ex.measured) and weak:
             # only the parts of the request whose change was too small are applied once more
             redo = plan.model_copy(update={"steps": [s for s in plan.steps if s.clause in weak]})
-            again = execute(redo, session, self.registry, settings=self.settings, backends=self.backends)
+            again = execute(redo, session, self.registry, settings=self.settings, backends=self.backends,
+                            turn=ex.turn)
             if again.ok:
                 from bandmate.agent.executor import measure_expected
 

@@ -15,6 +15,7 @@ class SessionView:
     version: int = 0
     session_id: str | None = None
     history: list[str] = field(default_factory=list)  # summaries of recent steps, oldest first
+    last_turn: list[dict] = field(default_factory=list)  # the steps ({tool, args}) of the latest turn
 
     @property
     def empty(self) -> bool:
@@ -35,8 +36,20 @@ class SessionView:
         mix = session.store.clip(v.mix)
         steps = [h.step.get("tool", "?") for h in session.history()[-8:]]
         return cls(stems=list(v.stems), duration_s=mix.duration_s, state=v.state, version=v.id,
-                   session_id=session.id, history=steps)
+                   session_id=session.id, history=steps, last_turn=_last_turn(session, v))
 
     def brief(self) -> dict:
         return {"stems": self.stems, "duration_s": round(self.duration_s, 2), "version": self.version,
                 "bars": round(self.total_bars, 2) if self.total_bars else None, **self.state.brief()}
+
+
+def _last_turn(session, head) -> list[dict]:
+    """The head's turn: walk back through parents while the steps carry the head's turn id."""
+    turn = head.step.get("turn")
+    if not turn:
+        return [{"tool": head.step["tool"], "args": head.step.get("args", {})}] if head.parent else []
+    steps, v = [], head
+    while v is not None and v.step.get("turn") == turn:
+        steps.append({"tool": v.step["tool"], "args": v.step.get("args", {})})
+        v = session.version(v.parent) if v.parent else None
+    return steps[::-1]

@@ -43,7 +43,7 @@ def context_for(store: Store, version: Version, settings: Settings | None = None
 
 def run_tool(registry: Registry, name: str, raw_args: dict[str, Any] | BaseModel | None, *, store: Store,
              session_id: str | None, settings: Settings | None = None, backends: Backends | None = None,
-             note: str = "", user: str = "default") -> ToolOutcome:
+             note: str = "", user: str = "default", turn: str | None = None) -> ToolOutcome:
     """Validate and run one call. With ``session_id=None`` only session-creating tools may run."""
     spec = registry[name]
     args = spec.parse_args(raw_args)
@@ -60,7 +60,7 @@ def run_tool(registry: Registry, name: str, raw_args: dict[str, Any] | BaseModel
         return ToolOutcome(name, args, result, None, time.perf_counter() - t0)
     new = commit_context(store, version, ctx, registry, step={
         "tool": name, "args": args.model_dump(mode="json"), "result": result.model_dump(mode="json"),
-        "note": note})
+        "note": note, "turn": turn})
     return ToolOutcome(name, args, result, new, time.perf_counter() - t0)
 
 
