@@ -182,7 +182,6 @@ def _plot_changes(plt, records, summary):
     ax.set_ylim(len(names) - 0.5, -0.5)
     decades = (1000, 100, 10, 1) if reach > 30 else (10, 3, 1)
     ticks = [s * t for t in decades for s in (-1, 1) if t <= reach] + [0]
-    ax.set_xticks(ticks, [f"{t:+g}" if t else "0" for t in ticks])
     unit = {n: "%" if n in RELATIVE_PCT else ("dB" if "db" in n or "lufs" in n else "") for n in names}
     ax.set_xscale("symlog", linthresh=1.0)
     ax.set_xticks(ticks, [f"{t:+g}" if t else "0" for t in ticks])
