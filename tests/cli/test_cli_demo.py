@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bandmate.core.audio_io import load
 from bandmate.core.measures import band_db, loudness_lufs
-from bandmate.demo import run_demo
+from bandmate.surfaces.demo import run_demo
 
 
 def test_short_demo_writes_music(tmp_path):

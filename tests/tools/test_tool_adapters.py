@@ -15,8 +15,8 @@ from typer.testing import CliRunner
 
 from bandmate.core.testsignals import sine
 from bandmate.tools import default_registry
-from bandmate.tools.adapters.openai_schema import clean_json_schema, openai_tool, openai_tools
 from bandmate.tools.args import ToolArgs
+from bandmate.tools.openai_schema import clean_json_schema, openai_tool, openai_tools
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 BOUNDS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "minLength", "maxLength")
@@ -41,7 +41,7 @@ def facts(schema: dict) -> dict[str, tuple]:
 def mcp_listing() -> dict[str, dict]:
     from mcp import Client
 
-    from bandmate.tools.adapters.mcp_server import build_mcp_server
+    from bandmate.surfaces.mcp_server import build_mcp_server
 
     async def listing():
         async with Client(build_mcp_server(default_registry())) as client:
@@ -54,8 +54,8 @@ def test_all_four_surfaces_expose_the_same_tools_parameters_and_bounds(store):
     from langchain_core.utils.function_calling import convert_to_openai_tool
 
     from bandmate.cli import build_app
-    from bandmate.tools.adapters.langchain_tools import make_langchain_tools
-    from bandmate.tools.adapters.mcp_sessions import SESSION_VERBS
+    from bandmate.surfaces.langchain_tools import make_langchain_tools
+    from bandmate.surfaces.mcp_sessions import SESSION_VERBS
 
     registry = default_registry()
     oa = {t["function"]["name"]: t["function"] for t in openai_tools(registry)}
@@ -124,7 +124,7 @@ def test_clean_schema_flattens_nullables_enums_and_titles():
 
 
 def test_langchain_tool_runs_on_its_bound_session_and_returns_errors_as_text(make_session, store):
-    from bandmate.tools.adapters.langchain_tools import make_langchain_tools
+    from bandmate.surfaces.langchain_tools import make_langchain_tools
 
     session = make_session(mix=sine(440, 1.0, amplitude=0.25))
     tools = {t.name: t for t in make_langchain_tools(default_registry(), store, session.id)}

@@ -24,7 +24,7 @@ def rms(x: np.ndarray) -> float:
 
 
 def serve(store, roots=()):
-    from bandmate.tools.adapters.mcp_server import build_mcp_server
+    from bandmate.surfaces.mcp_server import build_mcp_server
 
     return build_mcp_server(default_registry(), Settings(home=store.home, mcp_roots=tuple(roots)), store)
 
@@ -159,7 +159,7 @@ def small_registry() -> Registry:
 
 
 def test_creating_and_read_only_tools_over_mcp(store):
-    from bandmate.tools.adapters.mcp_server import build_mcp_server
+    from bandmate.surfaces.mcp_server import build_mcp_server
 
     server = build_mcp_server(small_registry(), Settings(home=store.home), store)
 
@@ -183,7 +183,7 @@ def test_creating_and_read_only_tools_over_mcp(store):
 
 
 def test_langchain_tools_bind_the_session_a_creating_tool_made(store):
-    from bandmate.tools.adapters.langchain_tools import SessionBinding, make_langchain_tools
+    from bandmate.surfaces.langchain_tools import SessionBinding, make_langchain_tools
 
     binding = SessionBinding()
     tools = {t.name: t for t in make_langchain_tools(small_registry(), store, binding)}

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from bandmate.agent.plan import Direction, HistoryMove
 from bandmate.core.errors import ToolInputError
-from bandmate.tools.adapters.openai_schema import clean_json_schema
+from bandmate.tools.openai_schema import clean_json_schema
 from bandmate.tools.spec import format_validation_error
 
 Topic = Literal["key", "tempo", "chords", "time_signature", "loudness", "length", "stems", "general"]

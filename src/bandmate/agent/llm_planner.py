@@ -65,7 +65,7 @@ class LLMPlanner:
 
     def __init__(self, chat_model, registry: Registry, kb, fallback, *, max_repairs: int = 2,
                  prompt_version: str = PROMPT_VERSION):
-        from bandmate.tools.adapters.openai_schema import openai_tools
+        from bandmate.tools.openai_schema import openai_tools
 
         clash = set(META_MODELS) & set(registry.names())
         if clash:

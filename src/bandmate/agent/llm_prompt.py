@@ -34,7 +34,7 @@ def build_messages(request: str, view: SessionView, hits: list[Hit], registry: R
                    lexicon: dict[str, LexiconEntry], *, version: str = PROMPT_VERSION) -> list[dict[str, str]]:
     """System prompt (rules, session, tools, retrieved explanations, corrections) + the request."""
     from bandmate.agent.llm_meta import meta_tools
-    from bandmate.tools.adapters.openai_schema import openai_tools
+    from bandmate.tools.openai_schema import openai_tools
 
     system = Template(load_template(version)).safe_substitute(
         session=json.dumps(session_brief(view), indent=1, ensure_ascii=False, default=str),

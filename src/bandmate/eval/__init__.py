@@ -5,5 +5,5 @@ Modules (import them directly; this package imports nothing, so the CLI stays qu
 (``run_cases`` with local processes, ``ray_executor`` for a Ray cluster), ``measure`` (what changed on
 the audio), ``scoring`` (per case and aggregate), ``report`` (results.jsonl, summary.json, report.md),
 ``harness`` (``evaluate``: one whole run), ``compare`` (two runs), ``bench`` (the benchmark report),
-``cli_commands`` (``bandmate eval``, ``compare``, ``bench``).
+``bandmate.surfaces.cli_eval`` (``bandmate eval``, ``compare``, ``bench``).
 """

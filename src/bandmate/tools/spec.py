@@ -1,7 +1,7 @@
 """A tool declared once: typed arguments, typed result, one function ``fn(args, ctx) -> Result``.
 
 Every external interface (OpenAI schema, LangChain, MCP, CLI) is derived from a ToolSpec by the
-adapters in ``tools/adapters``; nothing about a tool is restated anywhere else.
+surfaces in ``bandmate.surfaces`` (the OpenAI schema in ``tools/openai_schema.py``); nothing about a tool is restated anywhere else.
 """
 
 from __future__ import annotations

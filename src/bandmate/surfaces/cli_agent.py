@@ -76,7 +76,7 @@ def edit(
     from bandmate.agent.factory import build_agent
     from bandmate.core.audio_io import save
     from bandmate.memory.session import Session
-    from bandmate.tools.adapters.sessions import new_session_from_files
+    from bandmate.surfaces.sessions import new_session_from_files
 
     store = _store()
     sid = new_session_from_files(store, audio=input_file)

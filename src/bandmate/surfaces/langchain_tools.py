@@ -15,7 +15,7 @@ from typing import Any
 from bandmate.core.errors import BandmateError
 from bandmate.core.settings import Settings
 from bandmate.memory.store import Store
-from bandmate.tools.adapters.calls import call_tool
+from bandmate.surfaces.calls import call_tool
 from bandmate.tools.context import Backends
 from bandmate.tools.spec import Registry, ToolSpec, format_validation_error
 

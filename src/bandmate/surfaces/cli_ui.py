@@ -17,6 +17,6 @@ def demo(
     planner: Annotated[Literal["offline", "llm"], typer.Option("--planner")] = "offline",
 ) -> None:
     """Run a scripted conversation end to end and write every step's audio."""
-    from bandmate.demo import run_demo
+    from bandmate.surfaces.demo import run_demo
 
     run_demo(out, planner=planner, echo=typer.echo)

@@ -18,7 +18,7 @@ from pydantic import Field
 from bandmate.core.errors import BandmateError
 from bandmate.core.settings import Settings
 from bandmate.memory.store import Store
-from bandmate.tools.adapters import sessions as sv
+from bandmate.surfaces import sessions as sv
 
 SESSION_VERBS = ("session_new", "session_list", "session_show", "session_history", "session_undo",
                  "session_redo", "session_checkout", "session_export")

@@ -22,7 +22,7 @@ from pydantic import ConfigDict, Field
 from bandmate.core.errors import BandmateError
 from bandmate.core.settings import Settings
 from bandmate.memory.store import Store
-from bandmate.tools.adapters.calls import call_tool
+from bandmate.surfaces.calls import call_tool
 from bandmate.tools.context import Backends
 from bandmate.tools.spec import Registry, ToolSpec
 
@@ -41,8 +41,8 @@ def build_mcp_server(registry: Registry | None = None, settings: Settings | None
     """
     from mcp.server.mcpserver import MCPServer
 
+    from bandmate.surfaces.mcp_sessions import add_session_verbs
     from bandmate.tools import default_registry
-    from bandmate.tools.adapters.mcp_sessions import add_session_verbs
 
     registry = registry if registry is not None else default_registry()
     settings = settings or Settings.from_env()

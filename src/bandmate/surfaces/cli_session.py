@@ -45,7 +45,7 @@ def new(
     key: Annotated[str | None, typer.Option(help="Musical key, e.g. 'F major'.")] = None,
 ) -> None:
     """Create a session from an audio file or a stems directory; prints its id."""
-    from bandmate.tools.adapters.sessions import new_session_from_files
+    from bandmate.surfaces.sessions import new_session_from_files
 
     typer.echo(new_session_from_files(open_store(), audio=audio, stems_dir=stems, name=name, tempo_bpm=tempo,
                                       key=key))
@@ -53,7 +53,7 @@ def new(
 
 def list_(as_json: JsonFlag = False) -> None:
     """List stored sessions."""
-    from bandmate.tools.adapters.sessions import session_list
+    from bandmate.surfaces.sessions import session_list
 
     rows = session_list(open_store())
     if as_json:
@@ -66,7 +66,7 @@ def list_(as_json: JsonFlag = False) -> None:
 
 def show(session: SessionArg, as_json: JsonFlag = False) -> None:
     """Show a session: head version, stems, mix format and state."""
-    from bandmate.tools.adapters.sessions import session_summary
+    from bandmate.surfaces.sessions import session_summary
 
     s = session_summary(open_store(), session, full_state=as_json)
     if as_json:
@@ -84,7 +84,7 @@ def show(session: SessionArg, as_json: JsonFlag = False) -> None:
 
 def history(session: SessionArg, as_json: JsonFlag = False) -> None:
     """Every version with the call that made it; '*' marks the head."""
-    from bandmate.tools.adapters.sessions import session_history
+    from bandmate.surfaces.sessions import session_history
 
     rows = session_history(open_store(), session)
     if as_json:
@@ -95,7 +95,7 @@ def history(session: SessionArg, as_json: JsonFlag = False) -> None:
 
 
 def _moved(store: Any, session: str) -> None:
-    from bandmate.tools.adapters.sessions import step_summary
+    from bandmate.surfaces.sessions import step_summary
 
     v = store.version(session)
     typer.echo(f"session {session}: head is v{v.id} ({step_summary(v.step)})")

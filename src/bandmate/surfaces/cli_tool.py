@@ -57,12 +57,12 @@ def tool_schemas(name: str | None, format: str) -> Any:
     if name is not None:
         registry[name]  # unknown names fail here with the list of valid ones
     if format == "openai":
-        from bandmate.tools.adapters.openai_schema import openai_tool, openai_tools
+        from bandmate.tools.openai_schema import openai_tool, openai_tools
 
         return openai_tool(registry[name]) if name else openai_tools(registry)
     import asyncio
 
-    from bandmate.tools.adapters.mcp_server import build_mcp_server, list_mcp_tools
+    from bandmate.surfaces.mcp_server import build_mcp_server, list_mcp_tools
 
     listed = asyncio.run(list_mcp_tools(build_mcp_server(registry)))
     return next(t for t in listed if t["name"] == name) if name else listed
@@ -76,8 +76,8 @@ def run(
     """Run one tool on a session; prints the call's JSON (result, session id, new version)."""
     from bandmate.core.settings import Settings
     from bandmate.memory.store import Store
+    from bandmate.surfaces.calls import call_tool
     from bandmate.tools import default_registry
-    from bandmate.tools.adapters.calls import call_tool
 
     registry = default_registry()
     registry[name]  # an unknown tool is reported before the arguments
@@ -106,7 +106,7 @@ def parse_json_object(text: str, what: str) -> dict[str, Any]:
 def mcp(http: Annotated[int | None, typer.Option(
         help="Serve streamable HTTP on 127.0.0.1:PORT instead of stdio.", min=1, max=65535)] = None) -> None:
     """Serve every tool (and session verbs) over MCP: stdio by default, or HTTP on localhost."""
-    from bandmate.tools.adapters.mcp_server import build_mcp_server
+    from bandmate.surfaces.mcp_server import build_mcp_server
 
     server = build_mcp_server()
     if http is None:
