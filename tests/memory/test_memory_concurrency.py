@@ -66,6 +66,10 @@ def test_two_processes_commit_to_one_session(tmp_path):
     hist = store.history(sid)
     assert [v.id for v in hist] == list(range(1, 2 * CALLS + 2))
     assert store.info(sid).head in reported["a"][-1:] + reported["b"][-1:]
+    assert any(v.step.get("replays") for v in hist), "no call was replayed; the writers never raced"
+    # conditional commits: one line, each version a child of the one before (no silent branch)
+    assert [v.parent for v in hist[1:]] == [v.id - 1 for v in hist[1:]]
+    assert store.info(sid).head == 2 * CALLS + 1
     notes = {v.id: v.step["note"] for v in hist[1:]}
     assert sorted(notes.values()) == sorted(f"{t}-{k}" for t in "ab" for k in range(CALLS))
     order = [notes[i][0] for i in range(2, 2 * CALLS + 2)]

@@ -26,3 +26,7 @@ class BackendUnavailable(ToolFailed):
 
 class SessionError(BandmateError, LookupError):
     """A session, version, stem or stored blob does not exist or cannot be used."""
+
+
+class SessionChanged(ToolFailed):
+    """The session's head moved (another client committed) while a call ran on the old head."""

@@ -3,13 +3,16 @@
 Audio is stored as 24-bit FLAC. To keep float headroom, samples are divided by a power-of-two
 ``scale`` >= peak before quantising (exact in binary), and the scale is kept in the blob's name. A clip
 that went through ``quantize`` round-trips bit-exactly. Files are written to a temp name and renamed,
-so a reader never sees a half-written blob; a crash leaves at most an orphan temp file.
+so a reader never sees a half-written blob; a crash leaves at most an orphan temp file, which the
+next ``BlobStore`` opened on the folder removes (``.<name>.<pid>.<random>.tmp`` whose writer process is
+gone, or any temp file older than an hour).
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import time
 import uuid
 from pathlib import Path
 
@@ -19,6 +22,7 @@ from bandmate.core.clip import Clip
 from bandmate.core.errors import SessionError
 
 _FULL = float(2**23)
+ORPHAN_AGE_S = 3600.0  # a temp file this old is an orphan even if its pid was reused by another process
 
 
 def _scale_for(x: np.ndarray) -> float:
@@ -51,10 +55,38 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    return True
+
+
+def remove_orphan_temps(root: Path) -> int:
+    """Delete temp files left by killed writers (a live writer's temp file is kept); returns the count."""
+    removed = 0
+    now = time.time()
+    for tmp in root.glob("*/.*.tmp"):
+        parts = tmp.name.split(".")
+        pid = int(parts[-3]) if len(parts) >= 4 and parts[-3].isdigit() else None
+        try:
+            old = now - tmp.lstat().st_mtime > ORPHAN_AGE_S
+            if old or pid is None or not _pid_alive(pid):
+                tmp.unlink()
+                removed += 1
+        except FileNotFoundError:  # its writer renamed or removed it meanwhile
+            continue
+    return removed
+
+
 class BlobStore:
     def __init__(self, root: Path):
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
+        self.removed_orphans = remove_orphan_temps(self.root)
 
     def _dir(self, key: str) -> Path:
         return self.root / key[:2]

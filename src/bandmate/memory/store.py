@@ -3,6 +3,11 @@
 Every commit is one SQLite transaction that inserts a complete version and moves the head; its audio
 is written (fsync + rename) before the transaction starts. A process killed at any moment therefore
 leaves each session at its last complete version, and concurrent writers serialise on SQLite's lock.
+
+Commits are conditional: a commit names the version it was computed from (``parent``) and succeeds
+only while that version is still the head. If another writer moved the head in between, the commit
+raises ``SessionChanged`` and nothing is recorded, so no edit ever lands silently off the head's line
+(``tools.run`` decides whether to replay the call on the new head).
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from bandmate.core.clip import Clip
-from bandmate.core.errors import SessionError, ToolInputError
+from bandmate.core.errors import SessionChanged, SessionError, ToolInputError
 from bandmate.memory.blobs import BlobStore
 from bandmate.memory.state import StateTable
 
@@ -168,13 +173,21 @@ class Store:
     def commit(self, session_id: str, *, parent: int, mix: Clip | str,
                stems: Mapping[str, Clip | str], state: StateTable, bus: list[dict] | None = None,
                assets: Mapping[str, str] | None = None, step: dict | None = None) -> Version:
-        """Record a complete new version as a child of ``parent`` and make it the head."""
+        """Record a complete new version as a child of ``parent`` and make it the head.
+
+        ``parent`` must still be the head when the transaction runs; otherwise ``SessionChanged``.
+        """
         keys = self._put_all(mix, stems)
         with self._tx() as db:
-            self._info(db, session_id)
+            info = self._info(db, session_id)
             if db.execute("SELECT 1 FROM versions WHERE session_id=? AND id=?",
                           (session_id, parent)).fetchone() is None:
                 raise SessionError(f"parent version {parent} does not exist in session {session_id}")
+            if info.head != parent:
+                raise SessionChanged(f"the session changed while this ran: it was computed on version "
+                                     f"{parent} but the head is now version {info.head} (another client "
+                                     "edited, undid or checked out). Nothing was recorded; run the call again "
+                                     "on the new head")
             vid = db.execute("SELECT MAX(id) FROM versions WHERE session_id=?", (session_id,)).fetchone()[0] + 1
             self._insert_version(db, session_id, vid, parent, keys, state, bus or [], dict(assets or {}),
                                  step or {})

@@ -205,4 +205,5 @@ def _fit(x: np.ndarray, frames: int) -> np.ndarray:
     return np.pad(x, ((0, 0), (0, frames - x.shape[1])))
 
 
-SPEC = ToolSpec(name="continue", Args=ContinueArgs, Result=ContinueResult, fn=continue_session, category="music")
+SPEC = ToolSpec(name="continue", Args=ContinueArgs, Result=ContinueResult, fn=continue_session, category="music",
+                replayable=False)

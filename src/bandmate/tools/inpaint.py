@@ -312,4 +312,5 @@ def store_part(ctx: ToolContext, part, clip: Clip) -> None:
     stage_part(ctx, part, clip)
 
 
-SPEC = ToolSpec(name="inpaint", Args=InpaintArgs, Result=InpaintResult, fn=inpaint, category="music")
+SPEC = ToolSpec(name="inpaint", Args=InpaintArgs, Result=InpaintResult, fn=inpaint, category="music",
+                replayable=False)

@@ -99,4 +99,4 @@ def _match_level(new: Clip, old: Clip) -> tuple[Clip, float]:
 
 
 SPEC = ToolSpec(name="replace_stem", Args=ReplaceStemArgs, Result=ReplaceStemResult, fn=replace_stem,
-                category="music")
+                category="music", replayable=False)

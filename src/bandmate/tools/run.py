@@ -1,6 +1,9 @@
 """Running one tool call against a session: validate, execute on a context, commit one version.
 
 A call that raises leaves the session exactly as it was: nothing is committed until the tool returns.
+Commits are conditional on the head the call ran on (``Store.commit``). When another client moved
+the head meanwhile, a replayable tool (``ToolSpec.replayable``) is run again on the new head, up to
+``MAX_REPLAYS`` times; any other tool fails with ``SessionChanged``. Never a silent branch.
 """
 
 from __future__ import annotations
@@ -11,12 +14,14 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from bandmate.core.errors import ToolFailed, ToolInputError
+from bandmate.core.errors import SessionChanged, ToolFailed, ToolInputError
 from bandmate.core.settings import Settings
 from bandmate.memory.store import Store, Version
 from bandmate.tools.context import Backends, ToolContext
 from bandmate.tools.mixing import render_mix
-from bandmate.tools.spec import Registry
+from bandmate.tools.spec import Registry, ToolSpec
+
+MAX_REPLAYS = 20  # a busy session (many clients) may move the head several times during one call
 
 
 @dataclass
@@ -53,15 +58,34 @@ def run_tool(registry: Registry, name: str, raw_args: dict[str, Any] | BaseModel
             raise ToolInputError(f"{name} works on an existing session: pass a session id "
                                  "(create one with `bandmate session new --audio FILE` or the generate tool)")
         return _run_creating(spec, args, store, settings, backends, registry, t0, user)
+    last: SessionChanged | None = None
+    for attempt in range(MAX_REPLAYS + 1):
+        try:
+            result, new = _run_on_head(spec, args, store, session_id, settings, backends, registry,
+                                       note=note, turn=turn, replays=attempt)
+            return ToolOutcome(name, args, result, new, time.perf_counter() - t0)
+        except SessionChanged as err:
+            if not spec.replayable:
+                raise SessionChanged(f"{err} ({name} is not replayed automatically: it depends on the "
+                                     "exact version it ran on)") from None
+            last = err
+    raise SessionChanged(f"{last} — gave up after {MAX_REPLAYS} replays of {name}: the session keeps "
+                         "changing under it")
+
+
+def _run_on_head(spec: ToolSpec, args: BaseModel, store: Store, session_id: str, settings, backends,
+                 registry: Registry, *, note: str, turn: str | None, replays: int):
+    """One attempt: run on the current head, commit conditionally on it (SessionChanged if it moved)."""
     version = store.version(session_id)
     ctx = context_for(store, version, settings, backends)
     result = spec.fn(args, ctx)
     if spec.read_only or not (ctx.changed or ctx.state != version.state):
-        return ToolOutcome(name, args, result, None, time.perf_counter() - t0)
-    new = commit_context(store, version, ctx, registry, step={
-        "tool": name, "args": args.model_dump(mode="json"), "result": result.model_dump(mode="json"),
-        "note": note, "turn": turn})
-    return ToolOutcome(name, args, result, new, time.perf_counter() - t0)
+        return result, None
+    step = {"tool": spec.name, "args": args.model_dump(mode="json"), "result": result.model_dump(mode="json"),
+            "note": note, "turn": turn}
+    if replays:
+        step["replays"] = replays  # the call was re-run on a newer head this many times
+    return result, commit_context(store, version, ctx, registry, step=step)
 
 
 def _run_creating(spec, args, store, settings, backends, registry, t0, user) -> ToolOutcome:

@@ -128,4 +128,5 @@ def _rms_dbfs(clip: Clip) -> float:
     return round(20 * np.log10(max(rms, 1e-10)), 2)
 
 
-SPEC = ToolSpec(name="separate", Args=SeparateArgs, Result=SeparateResult, fn=separate, category="music")
+SPEC = ToolSpec(name="separate", Args=SeparateArgs, Result=SeparateResult, fn=separate, category="music",
+                replayable=False)

@@ -25,6 +25,10 @@ class ToolSpec:
     read_only: bool = False  # True: never records a version (e.g. describe)
     creates_session: bool = False  # True: may run with no session and creates one (e.g. generate)
     category: str = "effect"
+    # True: the call is a pure function of the head and its arguments, cheap enough to redo, so when
+    # another client moves the head while it runs, run_tool re-runs it on the new head. False (model
+    # runs, content that must match what the caller saw): the call fails with SessionChanged instead.
+    replayable: bool = True
 
     @property
     def description(self) -> str:
