@@ -33,6 +33,7 @@ from bandmate.core.errors import BackendUnavailable, ToolInputError
 from bandmate.tools.spec import Registry
 
 LLM_TIMEOUT_S = 60.0
+MAX_TOOL_CALLS_PER_REPLY = 8  # a plan needing more steps is a plan to split; 30 calls made 30 versions
 RETRIEVE_K = 5  # the same number `bandmate plan --show-prompt` shows
 ENV_HELP = ("set BANDMATE_LLM_MODEL (the model name, e.g. 'gpt-4o-mini' or what your local server serves), "
             "OPENAI_BASE_URL (e.g. http://localhost:11434/v1 for Ollama, http://localhost:8000/v1 for vLLM; "
@@ -159,6 +160,10 @@ class LLMPlanner:
 
     def _assemble(self, calls: list[Call], reply, view: SessionView, hits) -> tuple[Plan | None, list[dict]]:
         """The Plan these calls describe, or the list of errors to send back."""
+        if len(calls) > MAX_TOOL_CALLS_PER_REPLY:  # the one place the cap is checked
+            return None, [checks.err(c, f"this reply makes {len(calls)} function calls; at most "
+                                        f"{MAX_TOOL_CALLS_PER_REPLY} are allowed in one reply: plan only the "
+                                        "steps this request needs") for c in calls]
         errors = [checks.err(c, c.error) for c in calls if c.error]
         tools = [c for c in calls if c.parsed is not None and c.name in self.registry]
         metas: dict[str, Call] = {}

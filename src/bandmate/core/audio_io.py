@@ -7,6 +7,7 @@ resampler) or channel count; nothing is changed silently.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,10 @@ from bandmate.core.errors import ToolInputError
 
 FORMATS = {".wav": "WAV", ".flac": "FLAC", ".ogg": "OGG", ".mp3": "MP3"}
 DEFAULT_MAX_DURATION_S = 20 * 60.0
+
+
+class AudioWarning(UserWarning):
+    """A file loaded, but not exactly as its header described (e.g. truncated)."""
 
 
 def resample(clip: Clip, sample_rate: int) -> Clip:
@@ -34,9 +39,17 @@ def resample(clip: Clip, sample_rate: int) -> Clip:
 
 
 def load(path: str | Path, *, sample_rate: int | None = None, channels: int | None = None,
-         max_duration_s: float = DEFAULT_MAX_DURATION_S) -> Clip:
-    """Read an audio file. Resamples or changes channel count only when asked to."""
+         max_duration_s: float = DEFAULT_MAX_DURATION_S, normalize: bool = False) -> Clip:
+    """Read an audio file. Resamples or changes channel count only when asked to.
+
+    Refused before decoding: files over the frame cap or the memory estimate (``audio_checks``). After
+    decoding: float audio peaking far beyond full scale is refused unless ``normalize=True`` scales it
+    to peak 1.0. A file that decodes shorter than its header says loads with an ``AudioWarning`` and a
+    ``warning: ...`` entry in the clip's provenance.
+    """
     import soundfile as sf
+
+    from bandmate.core import audio_checks as checks
 
     p = Path(path)
     if not p.is_file():
@@ -54,19 +67,25 @@ def load(path: str | Path, *, sample_rate: int | None = None, channels: int | No
     if info.duration > max_duration_s:
         raise ToolInputError(f"{p.name} lasts {info.duration:.0f}s, over the {max_duration_s:.0f}s limit; "
                              "trim it first or raise max_duration_s")
+    checks.decode_budget(p.name, info.frames, info.channels, info.samplerate)
     if channels is not None and channels not in (1, 2):
         raise ToolInputError(f"channels={channels!r} is not supported; expected 1 (mono) or 2 (stereo)")
     try:
         data, sr = sf.read(str(p), dtype="float32", always_2d=True)
     except Exception as err:  # a valid header over a damaged body fails only here
         raise ToolInputError(f"cannot decode {p.name} ({err}); the file looks damaged") from err
-    x = data.T
+    x, normalised = checks.check_float_peak(p.name, data.T, normalize=normalize)
+    notes = [f"file:{p.name}", *([normalised] if normalised else [])]
+    short = checks.truncation_note(p.name, x.shape[1], checks.declared_frames(p), sr)
+    if short:
+        warnings.warn(short, AudioWarning, stacklevel=2)
+        notes.append(f"warning: {short}")
     if x.shape[0] > MAX_CHANNELS and channels is None:
         raise ToolInputError(f"{p.name} has {x.shape[0]} channels; Bandmate works in mono or stereo. "
                              "Pass channels=2 to downmix explicitly")
     if x.shape[0] > MAX_CHANNELS:
         x = np.stack([x[0::2].mean(axis=0), x[1::2].mean(axis=0)])
-    clip = Clip(x, sr, (f"file:{p.name}",))
+    clip = Clip(x, sr, tuple(notes))
     if channels is not None:
         clip = clip.with_channels(channels)
     if sample_rate is not None:

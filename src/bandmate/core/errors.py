@@ -30,3 +30,14 @@ class SessionError(BandmateError, LookupError):
 
 class SessionChanged(ToolFailed):
     """The session's head moved (another client committed) while a call ran on the old head."""
+
+
+QUOTE_LIMIT = 200  # characters of a received value an error message repeats
+
+
+def quote(value: object, limit: int = QUOTE_LIMIT) -> str:
+    """``repr(value)`` cut to ``limit`` characters, so a huge input never comes back in its own error."""
+    text = repr(value)
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text)} characters)"

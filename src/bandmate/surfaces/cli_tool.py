@@ -12,8 +12,6 @@ from typing import Annotated, Any, Literal
 
 import typer
 
-from bandmate.core.errors import ToolInputError
-
 
 def register(app: typer.Typer) -> None:
     group = typer.Typer(name="tool", no_args_is_help=True, help="List, describe and run single tools.")
@@ -90,17 +88,10 @@ def run(
 
 
 def parse_json_object(text: str, what: str) -> dict[str, Any]:
-    """``text`` as a JSON object; a syntax error says where it broke and shows the spot."""
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as err:
-        before, after = text[max(0, err.pos - 20):err.pos], text[err.pos:err.pos + 20]
-        raise ToolInputError(f"{what} is not valid JSON: {err.msg} at line {err.lineno} column {err.colno} "
-                             f"(char {err.pos}): {before!r} >>> {after!r}") from None
-    if not isinstance(value, dict):
-        raise ToolInputError(f"{what} must be a JSON object like '{{\"gain_db\": -3}}', got "
-                             f"{type(value).__name__} {text[:40]!r}")
-    return value
+    """``text`` as a JSON object (size and depth checked before parsing; errors show the spot)."""
+    from bandmate.tools.json_args import loads_arguments
+
+    return loads_arguments(text, what)
 
 
 def mcp(http: Annotated[int | None, typer.Option(

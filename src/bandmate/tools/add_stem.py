@@ -20,6 +20,7 @@ from bandmate.tools.context import ToolContext
 from bandmate.tools.spec import ToolSpec
 
 MIX_PEAK = 0.89  # −1 dBFS
+RESERVED_STEM_NAMES = ("mix",)  # a stem called 'mix' would replace the whole mix
 
 
 class AddStemArgs(ToolArgs):
@@ -188,6 +189,9 @@ def _bar_chords(st: StateTable, offset: float, bar_s: float, bars: int, key: Key
 def _stem_name(name: str | None, default: str, ctx: ToolContext) -> str:
     taken = set(ctx.stem_names())
     if name:
+        if name in RESERVED_STEM_NAMES:
+            raise ToolInputError(f"stem name {name!r} is reserved (it means the whole mix); pick another name "
+                                 f"such as {default!r}")
         if name in taken:
             raise ToolInputError(f"stem {name!r} already exists; pick another name or use replace_stem to "
                                  "rewrite it")

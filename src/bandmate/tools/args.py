@@ -1,14 +1,76 @@
-"""Argument fields shared by many tools (inherited, so every tool's schema stays flat)."""
+"""Argument fields shared by many tools (inherited, so every tool's schema stays flat).
+
+Numbers are strict: a JSON ``true``/``false`` is refused wherever a number is expected (pydantic
+would read it as 1/0), on every tool, through every surface (the MCP argument models reuse
+``reject_bool_numbers``).
+"""
 
 from __future__ import annotations
 
+import types
+import typing
+from collections.abc import Mapping
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic.fields import FieldInfo
 
 from bandmate.core.errors import ToolInputError
 
 
+def admits_bool(annotation: Any) -> bool:
+    """True when ``annotation`` accepts a boolean as itself (``bool``, ``bool | None``, ``Any``...)."""
+    if annotation is bool or annotation is Any:
+        return True
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType, typing.Annotated):
+        return any(admits_bool(a) for a in typing.get_args(annotation))
+    if origin is typing.Literal:
+        return any(isinstance(a, bool) for a in typing.get_args(annotation))
+    return False
+
+
+def _item_type(annotation: Any) -> Any | None:
+    """The element type of a ``list[X]`` (or ``list[X] | None``), else None."""
+    origin = typing.get_origin(annotation)
+    if origin in (list, tuple, set):
+        args = typing.get_args(annotation)
+        return args[0] if args else None
+    if origin in (typing.Union, types.UnionType):
+        return next((t for t in map(_item_type, typing.get_args(annotation)) if t is not None), None)
+    return None
+
+
+def reject_bool_numbers(fields: Mapping[str, FieldInfo], data: Any) -> Any:
+    """Refuse ``true``/``false`` given for a field (or list item) that expects a number or text."""
+    if not isinstance(data, dict):
+        return data
+    for name, value in data.items():
+        field = fields.get(name)
+        if field is None:
+            continue
+        if isinstance(value, bool) and not admits_bool(field.annotation):
+            raise ToolInputError(f"{name}: expected {_kind(field.annotation)}, got the boolean "
+                                 f"{str(value).lower()}; give a number such as 1.0")
+        item = _item_type(field.annotation)
+        if isinstance(value, list) and item is not None and not admits_bool(item) \
+                and any(isinstance(v, bool) for v in value):
+            raise ToolInputError(f"{name}: expected a list of {_kind(item)}s, got a boolean in it")
+    return data
+
+
+def _kind(annotation: Any) -> str:
+    text = str(annotation)
+    return "a number" if ("float" in text or "int" in text) else "a value of another type"
+
+
 class ToolArgs(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _strict_numbers(cls, data: Any) -> Any:
+        return reject_bool_numbers(cls.model_fields, data)
 
 
 class TargetArgs(ToolArgs):

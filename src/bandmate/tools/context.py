@@ -88,6 +88,10 @@ class ToolContext:
 
     def unknown_target_message(self, target: str) -> str:
         stems = self.stem_names()
+        if target == "mix":  # asked for where only a stem makes sense (remove_stem, extract_stem, ...)
+            return ("'mix' is the whole mix, not a stem; name one of the stems: "
+                    f"{', '.join(stems)}" if stems else "'mix' is the whole mix, not a stem, and this session "
+                    "has no stems yet; run separate to split it into stems")
         if stems:
             return (f"unknown target {target!r}; this session has the mix and stems: {', '.join(stems)}. "
                     "Use target='mix' or one of those stems, or run separate first")

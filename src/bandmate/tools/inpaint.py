@@ -127,6 +127,8 @@ def _inpaint_symbolic(args: InpaintArgs, ctx: ToolContext) -> InpaintResult:
     from bandmate.tools.backends.composer import compose_range
 
     arr = load_arrangement(ctx)
+    if args.start_bar is None:  # seconds are checked against the audio as on the other backends
+        ctx.resolve_range(args.start_s, args.end_s)
     first, last = _bars_of(args, arr)
     t0, t1 = bar_span(arr, first, last)
     seed = args.seed if args.seed is not None else default_seed(ctx, arr.controls.seed)

@@ -13,7 +13,9 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from bandmate.core.errors import ToolInputError
+from bandmate.core.errors import QUOTE_LIMIT, ToolInputError, quote
+
+MAX_ERRORS_LISTED = 8
 
 
 @dataclass(frozen=True)
@@ -58,11 +60,18 @@ class ToolSpec:
 def format_validation_error(tool: str, err: ValidationError) -> str:
     parts = []
     for e in err.errors():
-        loc = ".".join(str(p) for p in e["loc"]) or "(arguments)"
+        loc = ".".join(str(p) for p in e["loc"])
         got = e.get("input")
-        got_s = "" if isinstance(got, dict) else f" (got {got!r})"
-        parts.append(f"{loc}: {e['msg']}{got_s}")
-    return f"invalid arguments for {tool}: " + "; ".join(parts)
+        got_s = "" if isinstance(got, dict) else f" (got {quote(got)})"
+        msg = quote_text(e["msg"].removeprefix("Value error, "))  # our own checks word their messages fully
+        parts.append(f"{loc}: {msg}{got_s}" if loc else f"{msg}{got_s}")
+    return f"invalid arguments for {tool}: " + "; ".join(parts[:MAX_ERRORS_LISTED]) + (
+        f"; and {len(parts) - MAX_ERRORS_LISTED} more" if len(parts) > MAX_ERRORS_LISTED else "")
+
+
+def quote_text(text: str, limit: int = 2 * QUOTE_LIMIT) -> str:
+    """A message that may embed what was received (pydantic's do), cut to a readable length."""
+    return text if len(text) <= limit else f"{text[:limit]}…"
 
 
 class Registry:
@@ -79,7 +88,7 @@ class Registry:
         try:
             return self._specs[name]
         except KeyError:
-            raise ToolInputError(f"unknown tool {name!r}; valid tools: {', '.join(self._specs)}") from None
+            raise ToolInputError(f"unknown tool {quote(name)}; valid tools: {', '.join(self._specs)}") from None
 
     def __contains__(self, name: object) -> bool:
         return name in self._specs

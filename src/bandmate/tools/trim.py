@@ -62,6 +62,11 @@ def check_whole_session_target(target: str, ctx: ToolContext, tool: str) -> None
                              "the whole session")
 
 
+def _asked(args: TrimArgs) -> str:
+    fields = ("start_s", "end_s", "start_bar", "end_bar")
+    return " ".join(f"{f}={getattr(args, f):g}" for f in fields if getattr(args, f) is not None)
+
+
 def trim(args: TrimArgs, ctx: ToolContext) -> TrimResult:
     """Cut the song down to a time range (start_s/end_s or start_bar/end_bar), dropping everything outside it.
 
@@ -75,6 +80,9 @@ def trim(args: TrimArgs, ctx: ToolContext) -> TrimResult:
     mix = ctx.clip("mix")
     start, end = resolve_args_range(args, ctx, mix.duration_s)
     a, b = mix.frame_at(start), min(mix.frames, mix.frame_at(end))
+    if a == 0 and b >= mix.frames:
+        raise ToolInputError(f"trim {_asked(args)} keeps the whole {mix.duration_s:.2f}s piece, so nothing would "
+                             f"be cut; give a range inside 0–{mix.duration_s:.2f}s")
     if b - a < int(0.05 * mix.sample_rate):
         raise ToolInputError(f"trim would keep only {(b - a) / mix.sample_rate * 1000:.0f} ms "
                              f"({start:.3f}–{end:.3f}s); keep at least 50 ms")
