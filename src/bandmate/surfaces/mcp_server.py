@@ -17,13 +17,15 @@ import inspect
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, model_validator
 
 from bandmate.core.errors import BandmateError
 from bandmate.core.settings import Settings
 from bandmate.memory.store import Store
 from bandmate.surfaces.calls import call_tool
+from bandmate.tools.args import reject_bool_numbers
 from bandmate.tools.context import Backends
+from bandmate.tools.json_args import check_object_depth
 from bandmate.tools.spec import Registry, ToolSpec
 
 SERVER_NAME = "bandmate"
@@ -88,8 +90,13 @@ def mcp_tool(spec: ToolSpec, run: Callable[[str, dict[str, Any], str | None], di
                               annotations=ToolAnnotations(read_only_hint=spec.read_only))
     # refuse unknown keys (the SDK's argument model would drop them silently)
     loose = tool.fn_metadata.arg_model
+
+    def checked(cls: Any, data: Any) -> Any:  # the same strictness as the tool's Args: no bools as numbers
+        return reject_bool_numbers(spec.Args.model_fields, check_object_depth(data, f"arguments of {spec.name}"))
+
     strict = type(loose.__name__, (loose,), {
-        "model_config": ConfigDict(extra="forbid", arbitrary_types_allowed=True), "__module__": __name__})
+        "model_config": ConfigDict(extra="forbid", arbitrary_types_allowed=True), "__module__": __name__,
+        "_bandmate_checks": model_validator(mode="before")(classmethod(checked))})
     return tool.model_copy(update={"fn_metadata": tool.fn_metadata.model_copy(update={"arg_model": strict}),
                                    "parameters": strict.model_json_schema(by_alias=True)})
 

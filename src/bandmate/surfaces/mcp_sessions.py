@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import Field
@@ -68,7 +69,7 @@ def _add_creation(server: Any, store: Store, settings: Settings) -> None:
         audio = sv.check_under_roots(audio_path, roots) if audio_path else None
         stems = sv.check_under_roots(stems_dir, roots) if stems_dir else None
         sid = sv.new_session_from_files(store, audio=audio, stems_dir=stems, name=name, tempo_bpm=tempo_bpm,
-                                        key=key)
+                                        key=key, roots=roots)
         return sv.session_summary(store, sid)
 
     @server.tool(name="session_export")
@@ -83,6 +84,7 @@ def _add_creation(server: Any, store: Store, settings: Settings) -> None:
         from bandmate.memory.session import Session
 
         out = sv.check_under_roots(out_dir, roots)
+        sv.check_export_folder(Path(out_dir).expanduser())
         written = Session(store, session_id).export(out, fmt=format, version_id=version)
         return {"session_id": session_id, "files": [str(p) for p in written]}
 

@@ -19,7 +19,8 @@ MAX_STEM_NAME = 40
 
 
 def new_session_from_files(store: Store, *, audio: str | Path | None = None, stems_dir: str | Path | None = None,
-                           name: str = "", tempo_bpm: float | None = None, key: str | None = None) -> str:
+                           name: str = "", tempo_bpm: float | None = None, key: str | None = None,
+                           roots: Sequence[Path] | None = None) -> str:
     """Create a session from one audio file (the mix) or a directory of stems; returns its id."""
     from bandmate.core.audio_io import load
     from bandmate.memory.state import StateTable
@@ -32,7 +33,7 @@ def new_session_from_files(store: Store, *, audio: str | Path | None = None, ste
     if audio is not None:
         mix = load(audio)
         return store.create_session(mix=mix, state=state, name=name or Path(audio).stem)
-    paths = stem_files(stems_dir)
+    paths = stem_files(stems_dir, roots)
     stems = {stem: load(p) for stem, p in paths.items()}
     rates = {stem: c.sample_rate for stem, c in stems.items()}
     if len(set(rates.values())) > 1:
@@ -43,11 +44,17 @@ def new_session_from_files(store: Store, *, audio: str | Path | None = None, ste
     return store.create_session(mix=mix, stems=stems, state=state, name=name or Path(stems_dir).name)
 
 
-def stem_files(stems_dir: str | Path) -> dict[str, Path]:
-    """``{stem name: file}`` for a stems directory, refusing anything ambiguous."""
+def stem_files(stems_dir: str | Path, roots: Sequence[Path] | None = None) -> dict[str, Path]:
+    """``{stem name: file}`` for a stems directory, refusing anything ambiguous.
+
+    With ``roots`` (the MCP server), every link in the folder must resolve inside them; a link leading
+    outside gets one message whether or not its target exists (no existence oracle).
+    """
     d = Path(stems_dir)
     if not d.is_dir():
         raise ToolInputError(f"stems directory {str(d)!r} does not exist or is not a directory")
+    if roots is not None:
+        _check_links_inside(d, roots)
     files = sorted(p for p in d.iterdir() if p.is_file() and not p.name.startswith("."))
     other = [p.name for p in files if p.suffix.lower() not in AUDIO_SUFFIXES]
     if other:
@@ -66,6 +73,32 @@ def stem_files(stems_dir: str | Path) -> dict[str, Path]:
     return found
 
 
+def _check_links_inside(d: Path, roots: Sequence[Path]) -> None:
+    for p in sorted(d.iterdir()):
+        if p.is_symlink() and not _under(p.resolve(strict=False), roots):
+            raise ToolInputError(f"{d} holds a link ({p.name}) that leads outside the allowed directories; "
+                                 "copy the audio file into the folder instead of linking it")
+
+
+def _under(resolved: Path, roots: Sequence[Path]) -> bool:
+    return any(resolved.is_relative_to(Path(r).expanduser().resolve()) for r in roots)
+
+
+def check_export_folder(out: Path) -> None:
+    """Refuse to export into a folder holding links: writes never follow a link (history.json, stems/...)."""
+    if out.is_symlink():
+        raise ToolInputError(f"export folder {str(out)!r} is a link; give a real directory")
+    if not out.exists():
+        return
+    if not out.is_dir():
+        raise ToolInputError(f"export path {str(out)!r} exists and is not a directory")
+    links = [str(p.relative_to(out)) for sub in (out, out / "stems", out / "midi")
+             if sub.is_dir() and not sub.is_symlink() for p in sorted(sub.iterdir()) if p.is_symlink()]
+    if links:
+        raise ToolInputError(f"export folder {str(out)!r} holds links ({', '.join(links[:5])}); Bandmate never "
+                             "writes through a link: remove them or export into an empty folder")
+
+
 def check_under_roots(path: str | Path, roots: Sequence[Path]) -> Path:
     """``path`` resolved, if it lies under one of ``roots``; otherwise a ToolInputError saying why."""
     p = Path(path).expanduser()
@@ -76,7 +109,7 @@ def check_under_roots(path: str | Path, roots: Sequence[Path]) -> Path:
     if not roots:
         raise ToolInputError("this server may not touch files: no directories are allowed. Start it with "
                              "BANDMATE_MCP_ROOTS set to the directories it may use")
-    if not any(resolved.is_relative_to(Path(r).expanduser().resolve()) for r in roots):
+    if not _under(resolved, roots):
         raise ToolInputError(f"path {str(path)!r} is outside the allowed directories ({_roots_text(roots)}); "
                              "move the file there or add its directory to BANDMATE_MCP_ROOTS")
     return resolved
