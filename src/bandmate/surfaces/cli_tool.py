@@ -94,14 +94,22 @@ def parse_json_object(text: str, what: str) -> dict[str, Any]:
     return loads_arguments(text, what)
 
 
-def mcp(http: Annotated[int | None, typer.Option(
-        help="Serve streamable HTTP on 127.0.0.1:PORT instead of stdio.", min=1, max=65535)] = None) -> None:
-    """Serve every tool (and session verbs) over MCP: stdio by default, or HTTP on localhost."""
+def mcp(http: Annotated[str | None, typer.Option(
+        help="Serve streamable HTTP on [HOST:]PORT instead of stdio (HOST defaults to 127.0.0.1; any other "
+             "host needs BANDMATE_MCP_TOKEN).")] = None) -> None:
+    """Serve every tool (and session verbs) over MCP: stdio by default, or streamable HTTP."""
+    import os
+
+    from bandmate.surfaces.mcp_http import TOKEN_ENV, http_app, parse_bind, serve_http
     from bandmate.surfaces.mcp_server import build_mcp_server
 
-    server = build_mcp_server()
     if http is None:
-        server.run()
-    else:
-        typer.echo(f"MCP over streamable HTTP at http://127.0.0.1:{http}/mcp", err=True)
-        server.run("streamable-http", host="127.0.0.1", port=http)
+        build_mcp_server().run()
+        return
+    token = os.environ.get(TOKEN_ENV) or None
+    host, port = parse_bind(http)
+    server = build_mcp_server()
+    http_app(server, host, token)  # refuses a public bind without a token before anything listens
+    auth = " (bearer token required)" if token else ""
+    typer.echo(f"MCP over streamable HTTP at http://{host}:{port}/mcp{auth}", err=True)
+    serve_http(server, http, token)
