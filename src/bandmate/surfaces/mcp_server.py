@@ -67,12 +67,29 @@ def _runner(registry: Registry, store: Store, settings: Settings,
         from mcp.server.mcpserver.exceptions import ToolError
 
         try:
-            return call_tool(registry, name, args, store=store, session_id=session_id, settings=settings,
-                             backends=backends)
+            out = call_tool(registry, name, args, store=store, session_id=session_id, settings=settings,
+                            backends=backends)
         except BandmateError as err:
             raise ToolError(f"{type(err).__name__}: {err}") from err
+        return with_audio_link(out)
 
     return run
+
+
+def with_audio_link(out: dict[str, Any]) -> Any:
+    """The call's JSON as structured content, plus a resource_link to the new version's mix."""
+    import json
+
+    from mcp_types import CallToolResult, TextContent
+
+    from bandmate.surfaces.mcp_audio import audio_uri, resource_link
+
+    content: list[Any] = []
+    if out.get("changed") and out.get("session_id"):
+        out["audio"] = audio_uri(out["session_id"], out["head"])
+        content.append(resource_link(out["session_id"], out["head"]))
+    return CallToolResult(content=[TextContent(type="text", text=json.dumps(out)), *content],
+                          structured_content=out)
 
 
 def mcp_tool(spec: ToolSpec, run: Callable[[str, dict[str, Any], str | None], dict[str, Any]]) -> Any:
@@ -118,7 +135,9 @@ def tool_signature(spec: ToolSpec) -> inspect.Signature:
         plain = not field.is_required() and field.default_factory is None
         default = field.default if plain else inspect.Parameter.empty
         params.append(inspect.Parameter(name, kw, default=default, annotation=Annotated[field.annotation, field]))
-    return inspect.Signature(params, return_annotation=dict[str, Any])
+    from mcp_types import CallToolResult
+
+    return inspect.Signature(params, return_annotation=Annotated[CallToolResult, dict[str, Any]])
 
 
 async def list_mcp_tools(server: Any) -> list[dict[str, Any]]:

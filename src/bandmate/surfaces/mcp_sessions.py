@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from bandmate.core.errors import BandmateError
+from bandmate.core.errors import BandmateError, ToolInputError
 from bandmate.core.settings import Settings
 from bandmate.memory.store import Store
 from bandmate.surfaces import sessions as sv
@@ -43,12 +43,19 @@ def _tool_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def add_session_verbs(server: Any, store: Store, settings: Settings, *, reserved: set[str]) -> None:
-    clash = reserved.intersection(SESSION_VERBS)
+    from bandmate.surfaces.mcp_agent import AGENT_VERBS
+
+    clash = reserved.intersection((*SESSION_VERBS, *AGENT_VERBS))
     if clash:
         raise ValueError(f"tool names {sorted(clash)} clash with the MCP session verbs")
     _add_creation(server, store, settings)
     _add_navigation(server, store, settings)
     _add_resources(server, store)
+    from bandmate.surfaces.mcp_agent import add_agent_verbs
+    from bandmate.surfaces.mcp_audio import add_audio_resources
+
+    add_audio_resources(server, store)
+    add_agent_verbs(server, store, settings, _tool_errors)
 
 
 def _add_creation(server: Any, store: Store, settings: Settings) -> None:
@@ -61,11 +68,27 @@ def _add_creation(server: Any, store: Store, settings: Settings) -> None:
                                                             "mp3) to use as the mix.")] = None,
         stems_dir: Annotated[str | None, Field(description="Absolute path of a directory holding one "
                                                            "<stem>.wav|flac|ogg|mp3 file per stem.")] = None,
+        audio_base64: Annotated[str | None, Field(description="Audio file content, base64-encoded (instead of a "
+                                                              "path; up to 32 MB).")] = None,
+        audio_mime_type: Annotated[str, Field(description="MIME type of audio_base64: audio/wav, audio/flac, "
+                                                          "audio/ogg or audio/mpeg.", max_length=40)] = "audio/wav",
         name: Annotated[str, Field(description="A name for the session.", max_length=80)] = "",
         tempo_bpm: Annotated[float | None, Field(description="Tempo in BPM, if known.", ge=20, le=400)] = None,
         key: Annotated[str | None, Field(description="Musical key, e.g. 'F major'.", max_length=24)] = None,
     ) -> dict[str, Any]:
-        """Create a session from an audio file or a stems directory (paths under the allowed roots only)."""
+        """Create a session from an audio file, base64 audio or a stems directory (paths under the allowed roots)."""
+        from bandmate.surfaces.mcp_audio import decode_base64_audio
+
+        if audio_base64 is not None:
+            if audio_path or stems_dir:
+                raise ToolInputError("give one of audio_path, audio_base64 or stems_dir")
+            upload = decode_base64_audio(audio_base64, audio_mime_type)
+            try:
+                sid = sv.new_session_from_files(store, audio=upload, name=name or "upload", tempo_bpm=tempo_bpm,
+                                                key=key)
+            finally:
+                upload.unlink(missing_ok=True)
+            return sv.session_summary(store, sid)
         audio = sv.check_under_roots(audio_path, roots) if audio_path else None
         stems = sv.check_under_roots(stems_dir, roots) if stems_dir else None
         sid = sv.new_session_from_files(store, audio=audio, stems_dir=stems, name=name, tempo_bpm=tempo_bpm,
