@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from bandmate.core.testsignals import sine
 from bandmate.tools import default_registry
 from bandmate.tools.args import ToolArgs
-from bandmate.tools.openai_schema import clean_json_schema, openai_tool, openai_tools
+from bandmate.tools.openai_schema import clean_json_schema, openai_tool, openai_tools, strict_parameters
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 BOUNDS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "minLength", "maxLength")
@@ -55,6 +55,7 @@ def test_all_four_surfaces_expose_the_same_tools_parameters_and_bounds(store):
 
     from bandmate.cli import build_app
     from bandmate.surfaces.langchain_tools import make_langchain_tools
+    from bandmate.surfaces.mcp_agent import AGENT_VERBS
     from bandmate.surfaces.mcp_sessions import SESSION_VERBS
 
     registry = default_registry()
@@ -69,14 +70,15 @@ def test_all_four_surfaces_expose_the_same_tools_parameters_and_bounds(store):
     cli_mcp = {t["name"]: t for t in json.loads(res.stdout)}
 
     assert list(oa) == registry.names() == list(lc) == list(cli) and len(oa) >= 1
-    assert set(mcp) == set(oa) | set(SESSION_VERBS) == set(cli_mcp)
+    assert set(mcp) == set(oa) | set(SESSION_VERBS) | set(AGENT_VERBS) == set(cli_mcp)
     for name, fn in oa.items():
         spec = registry[name]
         want = facts(fn["parameters"])
         assert set(want) == set(spec.Args.model_fields), name
         assert fn["description"] == lc[name]["description"] == mcp[name]["description"] == spec.description
         assert facts(lc[name]["parameters"]) == want, name
-        assert facts(cli[name]["parameters"]) == want, name
+        assert facts(cli[name]["parameters"]) == facts(strict_parameters(fn["parameters"])), name
+        assert cli[name]["strict"] is True
         for listed in (mcp[name]["inputSchema"], cli_mcp[name]["inputSchema"]):
             got = facts(listed)
             session = got.pop("session_id")

@@ -41,7 +41,7 @@ def list_tools(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.
 def schema(
     name: Annotated[str | None, typer.Argument(help="One tool (default: all).")] = None,
     format: Annotated[Literal["openai", "mcp"], typer.Option(
-        "--format", help="openai: function-calling schema; mcp: the MCP server's tool listing.")] = "openai",
+        "--format", help="openai: strict-mode function-calling schema; mcp: the MCP server's tool listing.")] = "openai",
 ) -> None:
     """Print tool schemas as JSON, derived from each tool's declaration."""
     typer.echo(json.dumps(tool_schemas(name, format), indent=2, ensure_ascii=False))
@@ -57,7 +57,7 @@ def tool_schemas(name: str | None, format: str) -> Any:
     if format == "openai":
         from bandmate.tools.openai_schema import openai_tool, openai_tools
 
-        return openai_tool(registry[name]) if name else openai_tools(registry)
+        return openai_tool(registry[name], strict=True) if name else openai_tools(registry, strict=True)
     import asyncio
 
     from bandmate.surfaces.mcp_server import build_mcp_server, list_mcp_tools

@@ -8,6 +8,10 @@ Conventions of the cleaned JSON schema (also used by ``bandmate tool schema``):
 - a ``Literal`` is an ``enum`` (a one-value Literal too, never ``const``);
 - no ``title`` keys, no ``$defs``/``$ref`` (inlined), ``additionalProperties: false``, and
   ``required`` always present (possibly empty).
+
+``strict=True`` gives OpenAI's strict-mode form (``"strict": true`` on the function): every property
+is listed in ``required``, an optional one is made nullable (``null`` means "use the default", which
+``tools.call`` drops before validating) and ``default`` values move into the description.
 """
 
 from __future__ import annotations
@@ -20,15 +24,47 @@ from bandmate.tools.spec import Registry, ToolSpec
 _DROP = ("title",)
 
 
-def openai_tools(registry: Registry) -> list[dict[str, Any]]:
+def openai_tools(registry: Registry, *, strict: bool = False) -> list[dict[str, Any]]:
     """Every tool of ``registry`` as ``{"type": "function", "function": {...}}``, in registry order."""
-    return [openai_tool(spec) for spec in registry]
+    return [openai_tool(spec, strict=strict) for spec in registry]
 
 
-def openai_tool(spec: ToolSpec) -> dict[str, Any]:
-    return {"type": "function",
-            "function": {"name": spec.name, "description": spec.description,
-                         "parameters": openai_parameters(spec)}}
+def openai_tool(spec: ToolSpec, *, strict: bool = False) -> dict[str, Any]:
+    params = openai_parameters(spec)
+    fn: dict[str, Any] = {"name": spec.name, "description": spec.description,
+                          "parameters": strict_parameters(params) if strict else params}
+    if strict:
+        fn["strict"] = True
+    return {"type": "function", "function": fn}
+
+
+def strict_parameters(params: dict[str, Any]) -> dict[str, Any]:
+    """The strict-mode form of cleaned parameters (see the module docstring)."""
+    required = set(params["required"])
+    props = {}
+    for name, prop in params["properties"].items():
+        prop = dict(prop)
+        if name not in required:
+            default = prop.pop("default", None)
+            if default is not None:
+                prop["description"] = f"{prop.get('description', '')} Default: {default!r}; null uses it.".strip()
+            prop = _nullable(prop)
+        props[name] = prop
+    return {"type": "object", "properties": props, "required": list(props), "additionalProperties": False}
+
+
+def _nullable(prop: dict[str, Any]) -> dict[str, Any]:
+    if "anyOf" in prop:
+        if {"type": "null"} not in prop["anyOf"]:
+            prop["anyOf"] = [*prop["anyOf"], {"type": "null"}]
+        return prop
+    kind = prop.get("type")
+    kinds = [kind] if isinstance(kind, str) else list(kind or [])
+    if "null" not in kinds:
+        prop["type"] = [*kinds, "null"]
+    if "enum" in prop and None not in prop["enum"]:
+        prop["enum"] = [*prop["enum"], None]
+    return _ordered(prop)
 
 
 def openai_parameters(spec: ToolSpec) -> dict[str, Any]:
