@@ -41,3 +41,7 @@ def quote(value: object, limit: int = QUOTE_LIMIT) -> str:
     if len(text) <= limit:
         return text
     return f"{text[:limit]}… ({len(text)} characters)"
+
+
+class ToolCancelled(ToolFailed):
+    """The caller cancelled the call; nothing was committed."""

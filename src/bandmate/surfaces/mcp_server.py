@@ -63,12 +63,12 @@ _INSTRUCTIONS = ("Bandmate edits music sessions. Create one with session_new (an
 
 def _runner(registry: Registry, store: Store, settings: Settings,
             backends: Backends) -> Callable[[str, dict[str, Any], str | None], dict[str, Any]]:
-    def run(name: str, args: dict[str, Any], session_id: str | None) -> dict[str, Any]:
+    def run(name: str, args: dict[str, Any], session_id: str | None, cancel=None) -> dict[str, Any]:
         from mcp.server.mcpserver.exceptions import ToolError
 
         try:
             out = call_tool(registry, name, args, store=store, session_id=session_id, settings=settings,
-                            backends=backends)
+                            backends=backends, cancel=cancel)
         except BandmateError as err:
             raise ToolError(f"{type(err).__name__}: {err}") from err
         return with_audio_link(out)
@@ -94,16 +94,29 @@ def with_audio_link(out: dict[str, Any]) -> Any:
 
 def mcp_tool(spec: ToolSpec, run: Callable[[str, dict[str, Any], str | None], dict[str, Any]]) -> Any:
     """The MCP ``Tool`` for one spec: flat parameters = ``session_id`` + the Args fields."""
+    from mcp.server.mcpserver import Context
     from mcp.server.mcpserver.tools import Tool
     from mcp_types import ToolAnnotations
 
-    def call(**kwargs: Any) -> dict[str, Any]:
+    from bandmate.surfaces.mcp_progress import LONG_TOOLS, run_with_progress
+
+    long = spec.name in LONG_TOOLS
+
+    def call(**kwargs: Any) -> Any:
         session_id = kwargs.pop("session_id", None)
         return run(spec.name, kwargs, session_id)
 
-    call.__name__ = spec.name
-    call.__signature__ = tool_signature(spec)  # type: ignore[attr-defined]
-    tool = Tool.from_function(call, name=spec.name, description=spec.description, structured_output=True,
+    async def call_long(**kwargs: Any) -> Any:
+        ctx = kwargs.pop(CONTEXT_PARAM, None)
+        session_id = kwargs.pop("session_id", None)
+        return await run_with_progress(ctx, spec.name, lambda cancel: run(spec.name, kwargs, session_id, cancel))
+
+    fn = call_long if long else call  # a long tool runs in a thread, with progress and cancellation
+    if long:
+        fn.__annotations__ = {CONTEXT_PARAM: Context}
+    fn.__name__ = spec.name
+    fn.__signature__ = tool_signature(spec, with_context=long)  # type: ignore[attr-defined]
+    tool = Tool.from_function(fn, name=spec.name, description=spec.description, structured_output=True,
                               annotations=ToolAnnotations(read_only_hint=spec.read_only))
     # refuse unknown keys (the SDK's argument model would drop them silently)
     loose = tool.fn_metadata.arg_model
@@ -118,7 +131,10 @@ def mcp_tool(spec: ToolSpec, run: Callable[[str, dict[str, Any], str | None], di
                                    "parameters": strict.model_json_schema(by_alias=True)})
 
 
-def tool_signature(spec: ToolSpec) -> inspect.Signature:
+CONTEXT_PARAM = "mcp_context"  # where the SDK injects its request Context (long tools only)
+
+
+def tool_signature(spec: ToolSpec, *, with_context: bool = False) -> inspect.Signature:
     """``(*, session_id, <Args fields>) -> dict``: each field keeps its own FieldInfo (bounds, help)."""
     if "session_id" in spec.Args.model_fields:
         raise ValueError(f"tool {spec.name} has an argument named session_id, which MCP reserves")
@@ -137,6 +153,10 @@ def tool_signature(spec: ToolSpec) -> inspect.Signature:
         params.append(inspect.Parameter(name, kw, default=default, annotation=Annotated[field.annotation, field]))
     from mcp_types import CallToolResult
 
+    if with_context:
+        from mcp.server.mcpserver import Context
+
+        params.append(inspect.Parameter(CONTEXT_PARAM, kw, default=None, annotation=Context))
     return inspect.Signature(params, return_annotation=Annotated[CallToolResult, dict[str, Any]])
 
 

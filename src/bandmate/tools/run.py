@@ -8,13 +8,14 @@ the head meanwhile, a replayable tool (``ToolSpec.replayable``) is run again on 
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel
 
-from bandmate.core.errors import SessionChanged, ToolFailed, ToolInputError
+from bandmate.core.errors import SessionChanged, ToolCancelled, ToolFailed, ToolInputError
 from bandmate.core.settings import Settings
 from bandmate.memory.store import Store, Version
 from bandmate.tools.context import Backends, ToolContext
@@ -48,8 +49,12 @@ def context_for(store: Store, version: Version, settings: Settings | None = None
 
 def run_tool(registry: Registry, name: str, raw_args: dict[str, Any] | BaseModel | None, *, store: Store,
              session_id: str | None, settings: Settings | None = None, backends: Backends | None = None,
-             note: str = "", user: str = "default", turn: str | None = None) -> ToolOutcome:
-    """Validate and run one call. With ``session_id=None`` only session-creating tools may run."""
+             note: str = "", user: str = "default", turn: str | None = None,
+             cancel: threading.Event | None = None) -> ToolOutcome:
+    """Validate and run one call. With ``session_id=None`` only session-creating tools may run.
+
+    ``cancel``: when set by the time the tool returns, nothing is committed (``ToolCancelled``).
+    """
     spec = registry[name]
     args = spec.parse_args(raw_args)
     t0 = time.perf_counter()
@@ -57,12 +62,12 @@ def run_tool(registry: Registry, name: str, raw_args: dict[str, Any] | BaseModel
         if not spec.creates_session:
             raise ToolInputError(f"{name} works on an existing session: pass a session id "
                                  "(create one with `bandmate session new --audio FILE` or the generate tool)")
-        return _run_creating(spec, args, store, settings, backends, registry, t0, user)
+        return _run_creating(spec, args, store, settings, backends, registry, t0, user, cancel)
     last: SessionChanged | None = None
     for attempt in range(MAX_REPLAYS + 1):
         try:
             result, new = _run_on_head(spec, args, store, session_id, settings, backends, registry,
-                                       note=note, turn=turn, replays=attempt)
+                                       note=note, turn=turn, replays=attempt, cancel=cancel)
             return ToolOutcome(name, args, result, new, time.perf_counter() - t0)
         except SessionChanged as err:
             if not spec.replayable:
@@ -74,11 +79,13 @@ def run_tool(registry: Registry, name: str, raw_args: dict[str, Any] | BaseModel
 
 
 def _run_on_head(spec: ToolSpec, args: BaseModel, store: Store, session_id: str, settings, backends,
-                 registry: Registry, *, note: str, turn: str | None, replays: int):
+                 registry: Registry, *, note: str, turn: str | None, replays: int,
+                 cancel: threading.Event | None = None):
     """One attempt: run on the current head, commit conditionally on it (SessionChanged if it moved)."""
     version = store.version(session_id)
     ctx = context_for(store, version, settings, backends)
     result = spec.fn(args, ctx)
+    check_cancelled(cancel, spec.name)
     if spec.read_only or not (ctx.changed or ctx.state != version.state):
         return result, None
     step = {"tool": spec.name, "args": args.model_dump(mode="json"), "result": result.model_dump(mode="json"),
@@ -88,9 +95,15 @@ def _run_on_head(spec: ToolSpec, args: BaseModel, store: Store, session_id: str,
     return result, commit_context(store, version, ctx, registry, step=step)
 
 
-def _run_creating(spec, args, store, settings, backends, registry, t0, user) -> ToolOutcome:
+def check_cancelled(cancel: threading.Event | None, name: str) -> None:
+    if cancel is not None and cancel.is_set():
+        raise ToolCancelled(f"{name} was cancelled by the caller; nothing was recorded")
+
+
+def _run_creating(spec, args, store, settings, backends, registry, t0, user, cancel=None) -> ToolOutcome:
     ctx = ToolContext(settings=settings, backends=backends)
     result = spec.fn(args, ctx)
+    check_cancelled(cancel, spec.name)
     names = ctx.stem_names()
     stems = {n: ctx.clip(n) for n in names}
     if "mix" in ctx.staged:
