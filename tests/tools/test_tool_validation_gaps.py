@@ -97,12 +97,6 @@ def test_cli_args_too_deep_is_a_clear_error(make_session):
     assert res.exit_code != 0 and "levels deep" in res.output and "RecursionError" not in res.output
 
 
-def test_llm_reply_with_too_many_calls_is_sent_back():
-    from bandmate.agent import llm_planner
-
-    assert 1 <= llm_planner.MAX_TOOL_CALLS_PER_REPLY <= 10
-
-
 def test_length_cap_is_by_frames_and_memory():
     with pytest.raises(ToolInputError, match="frame limit"):
         decode_budget("long.wav", 19 * 60 * 192_000, 2, 192_000)  # 19 min at 192 kHz
