@@ -85,3 +85,14 @@ def test_boolean_numbers_refused_through_mcp(make_session, store):
     res = call(store, [], "gain", {"session_id": session.id, "gain_db": True})
     assert res.is_error and "boolean" in res.content[0].text
     assert store.info(session.id).versions == 1
+
+
+def test_truncated_file_warning_reaches_the_mcp_client(store, root):
+    import numpy as np
+    import soundfile as sf
+
+    full = root / "full.wav"
+    sf.write(str(full), np.zeros((44_100, 2), np.float32) + 0.1, 44_100, subtype="PCM_16")
+    (root / "cut.wav").write_bytes(full.read_bytes()[: full.stat().st_size // 2])
+    res = call(store, [root], "session_new", {"audio_path": str(root / "cut.wav")})
+    assert not res.is_error and "looks truncated" in res.structured_content["warnings"][0]

@@ -32,7 +32,8 @@ def new_session_from_files(store: Store, *, audio: str | Path | None = None, ste
     state = StateTable(tempo_bpm=_check_tempo(tempo_bpm), key=_check_key(key))
     if audio is not None:
         mix = load(audio)
-        return store.create_session(mix=mix, state=state, name=name or Path(audio).stem)
+        return store.create_session(mix=mix, state=state, name=name or Path(audio).stem,
+                                    step=_create_step([mix]))
     paths = stem_files(stems_dir, roots)
     stems = {stem: load(p) for stem, p in paths.items()}
     rates = {stem: c.sample_rate for stem, c in stems.items()}
@@ -41,7 +42,17 @@ def new_session_from_files(store: Store, *, audio: str | Path | None = None, ste
         raise ToolInputError(f"stems must share one sample rate; got {listed}. Resample them to one rate first")
     state.instrumentation = list(stems)
     mix = sum_stems(stems, state, next(iter(rates.values())))
-    return store.create_session(mix=mix, stems=stems, state=state, name=name or Path(stems_dir).name)
+    return store.create_session(mix=mix, stems=stems, state=state, name=name or Path(stems_dir).name,
+                                step=_create_step(list(stems.values())))
+
+
+def _create_step(clips: list) -> dict[str, Any]:
+    """The first version's step; load warnings (e.g. a truncated file) are kept where clients see them."""
+    warnings = [p.removeprefix("warning: ") for c in clips for p in c.provenance if p.startswith("warning: ")]
+    step: dict[str, Any] = {"tool": "create", "args": {}, "summary": "new session"}
+    if warnings:
+        step["warnings"] = warnings
+    return step
 
 
 def stem_files(stems_dir: str | Path, roots: Sequence[Path] | None = None) -> dict[str, Path]:
@@ -153,7 +164,8 @@ def session_summary(store: Store, session_id: str, *, full_state: bool = False) 
                     "channels": mix.channels},
             "stems": list(head.stems), "assets": list(head.assets),
             "state": head.state.to_json() if full_state else head.state.brief(),
-            "last_step": {"tool": head.step.get("tool"), "summary": step_summary(head.step)}}
+            "last_step": {"tool": head.step.get("tool"), "summary": step_summary(head.step)},
+            "warnings": store.version(session_id, 1).step.get("warnings", [])}
 
 
 def session_list(store: Store) -> list[dict[str, Any]]:
