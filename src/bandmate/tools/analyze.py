@@ -36,6 +36,7 @@ from bandmate.tools.spec import ToolSpec
 AnalysisKind = Literal["tempo", "beats", "key", "chords"]
 BACKENDS = ("auto", "madmom", "librosa")
 TEMPO_TOLERANCE = 0.04
+MIN_DURATION_S = 2.0  # madmom's networks fail below ~1.2 s (an OpenCV filter error); 2 s holds a few beats
 
 
 class AnalyzeArgs(TargetArgs):
@@ -73,6 +74,9 @@ def analyze(args: AnalyzeArgs, ctx: ToolContext) -> AnalyzeResult:
     """
     t0 = time.perf_counter()
     clip = ctx.clip(args.target)
+    if clip.duration_s < MIN_DURATION_S:
+        raise ToolInputError(f"{args.target!r} lasts {clip.duration_s:.2f}s, too short to analyze: the minimum "
+                             f"is {MIN_DURATION_S:g}s (a few beats); analyze a longer clip or the whole mix")
     y = clip.to_mono()
     if float(np.abs(y).max()) < 1e-4:
         raise ToolInputError(f"{args.target!r} is silent ({clip.duration_s:.1f}s, peak below -80 dBFS); "
