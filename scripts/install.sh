@@ -35,4 +35,8 @@ $PIP install -q -r requirements.txt
 # madmom (preferred analysis backend) has no wheel for 3.11: build against the installed cython/numpy.
 $PIP install -q --no-build-isolation "madmom==0.16.1" \
   || echo "warning: madmom did not build; analysis uses the librosa backend" >&2
+# basic-pitch (transcription; Apache-2.0, its ICASSP-2022 ONNX model is inside the wheel): --no-deps because the
+# wheel declares tensorflow on Linux + 3.11; onnxruntime, resampy and scikit-learn come from requirements.txt.
+$PIP install -q --no-deps "basic-pitch==0.4.0" \
+  || echo "warning: basic-pitch did not install; the transcribe tool is unavailable" >&2
 $PIP install -q --no-deps -e .

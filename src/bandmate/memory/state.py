@@ -3,11 +3,15 @@
 Times are in seconds from the start of the mix. ``chords`` is a timeline of
 ``{"start_s", "end_s", "label"}`` with labels like ``"A:min"``/``"C:maj"``/``"N"`` (mir_eval syntax);
 ``mixer`` maps a stem name to ``{"gain_db", "pan", "mute"}`` (pan -1 left .. +1 right).
+``sections`` is the form (``Section``: start_s, end_s, label 'A'/'B'/"A'", name 'verse'…, confidence,
+source 'written' or 'measured'). ``tempo_alternative_bpm`` is the other tempo octave a listener might
+count ("88 BPM, could be 176"); bars are always counted at ``tempo_bpm``. Both are optional and default
+empty, so state tables stored before they existed load unchanged.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -16,6 +20,17 @@ class ChordSpan(BaseModel):
     start_s: float
     end_s: float
     label: str
+
+
+class Section(BaseModel):
+    """One part of the form; ``bandmate.core.sections.resolve_section`` turns words into these ranges."""
+
+    start_s: float
+    end_s: float
+    label: str = Field(..., max_length=8, description="Repeat label: 'A', 'B', \"A'\" (a varied repeat of A).")
+    name: str | None = Field(None, max_length=20, description="intro, verse, chorus, bridge, outro …")
+    confidence: float = Field(1.0, ge=0.0, le=1.0, description="1 for written forms; measured: how sure.")
+    source: Literal["written", "measured"] = "measured"
 
 
 class StripSettings(BaseModel):
@@ -39,6 +54,8 @@ class StateTable(BaseModel):
     loudness_lufs: float | None = None
     mixer: dict[str, StripSettings] = Field(default_factory=dict)
     symbolic: bool = False
+    sections: list[Section] = Field(default_factory=list)
+    tempo_alternative_bpm: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
@@ -49,4 +66,5 @@ class StateTable(BaseModel):
         d["beats_s"] = f"{len(self.beats_s)} beats"
         d["downbeats_s"] = f"{len(self.downbeats_s)} downbeats"
         d["chords"] = " | ".join(c.label for c in self.chords[:32])
+        d["sections"] = " ".join(f"{s.name or s.label}@{s.start_s:.0f}s" for s in self.sections[:24])
         return d

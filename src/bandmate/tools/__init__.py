@@ -13,7 +13,7 @@ TOOL_MODULES = (
     "pitch_shift", "time_stretch", "fade", "trim", "describe",
     # music tools (module name -> tool name is the module's SPEC.name; `continue` lives in continuation.py)
     "generate", "continuation", "inpaint", "add_stem", "remove_stem", "extract_stem", "replace_stem", "mix",
-    "separate", "analyze",
+    "separate", "analyze", "transcribe",
 )
 
 

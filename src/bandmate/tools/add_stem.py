@@ -36,6 +36,9 @@ class AddStemArgs(ToolArgs):
     last_bars: int | None = Field(None, ge=1, le=2000, description="Play only in the last N bars "
                                                                    "(e.g. 'strings in the last 4 bars').")
     seed: int | None = Field(None, ge=0, le=2**31 - 1, description="Another seed gives another take.")
+    follow_stem: str | None = Field(None, min_length=1, max_length=40, description="Double this stem: play "
+                                    "its notes (transcribed from the audio on a recording) with the new "
+                                    "instrument, e.g. strings doubling 'vocals' or 'other'.")
 
     @model_validator(mode="after")
     def _check(self):
@@ -57,7 +60,8 @@ class AddStemResult(BaseModel):
     notes: int
     gain_db: float = Field(0.0, description="Level change applied to keep the mix below −1 dBFS.")
     source: str = Field(..., description="'arrangement' (the session's stored notes) or 'state' (tempo, key "
-                                         "and chords from analysis).")
+                                         "and chords from analysis); with follow_stem 'written' or "
+                                         "'transcribed' (where the doubled notes came from).")
     summary: str
 
 
@@ -67,6 +71,8 @@ def add_stem(args: AddStemArgs, ctx: ToolContext) -> AddStemResult:
     Use it for "add a walking bass", "add strings in the last 4 bars", "put a pad under it". On a
     recording without stems the original audio is kept as the stem 'original'.
     """
+    if args.follow_stem:
+        return _double(args, ctx)
     inst = presets.instrument(args.instrument)
     controls, bars, arr = session_controls(ctx, harmony=inst.role != "drums")
     stem = _stem_name(args.name, inst.stem, ctx)
@@ -96,6 +102,28 @@ def add_stem(args: AddStemArgs, ctx: ToolContext) -> AddStemResult:
                          gain_db=round(gain_db, 2), source="arrangement" if arr is not None else "state",
                          summary=f"added {stem!r}: {args.instrument}{' (' + part.style + ')' if part.style else ''}"
                                  f" in {controls.key} at {controls.tempo_bpm:g} BPM, {where}, {len(part.notes)} notes")
+
+
+def _double(args: AddStemArgs, ctx: ToolContext) -> AddStemResult:
+    """A new stem playing another stem's notes (written, or transcribed from a recording)."""
+    from bandmate.tools.backends.transcription_parts import revoiced, stem_notes
+    from bandmate.tools.generate import stage_part
+
+    notes, source = stem_notes(ctx, args.follow_stem)
+    inst = presets.instrument(args.instrument)
+    stem = _stem_name(args.name, inst.stem, ctx)
+    part = revoiced(notes, args.instrument, stem)
+    ref = ctx.clip("mix")
+    clip = render_like(ctx, part, ref)
+    if not ctx.has_stems:
+        ctx.set_clip("original", ref.with_channels(2))
+    clip, gain_db = fit_under(ctx, clip)
+    stage_part(ctx, part, clip)
+    bars = math.ceil(ref.duration_s / ctx.grid().bar_s) if ctx.state.tempo_bpm else 1
+    return AddStemResult(stem=stem, instrument=args.instrument, role=part.role, style="doubling", program=part.program,
+                         start_bar=1, end_bar=max(1, bars), notes=len(part.notes), gain_db=round(gain_db, 2), source=source,
+                         summary=f"added {stem!r}: {args.instrument} doubling {args.follow_stem!r} "
+                                 f"({len(part.notes)} {source} notes)")
 
 
 # ---- shared with replace_stem ----------------------------------------------------------------------

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 
 from bandmate.core.clip import Clip
 from bandmate.core.errors import BackendUnavailable, ToolInputError
-from bandmate.memory.state import ChordSpan, StateTable
+from bandmate.memory.state import ChordSpan, Section, StateTable
 from bandmate.tools.args import ToolArgs
 from bandmate.tools.backends.composer.arrangement import Arrangement, Part
 from bandmate.tools.backends.composer.controls import FEELS, Controls, parse_prompt, split_progression
@@ -170,7 +170,8 @@ def state_from_arrangement(arr: Arrangement) -> StateTable:
                       beats_s=arr.beats_s, downbeats_s=arr.downbeats_s, instrumentation=list(arr.parts),
                       tags=list(dict.fromkeys(t for t in (c.genre, c.mood, (c.drum_feel or "").replace("_", " "))
                                               if t)),
-                      symbolic=True)
+                      symbolic=True, sections=[Section(start_s=s, end_s=e, label=lab, name=name or None,
+                                                       source="written") for s, e, name, lab in arr.sections])
 
 
 def _result(arr: Arrangement, stems: list[str], engine: str) -> GenerateResult:

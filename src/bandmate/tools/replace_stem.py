@@ -24,6 +24,8 @@ class ReplaceStemArgs(ToolArgs):
                                                                     "for keys, 'synth bass' (default: keep it).")
     seed: int | None = Field(None, ge=0, le=2**31 - 1, description="Another seed gives another take (default: "
                                                                    "a new take, different from the current one).")
+    revoice: bool = Field(False, description="Keep the notes the stem plays and only change the instrument "
+                                             "(on a recording the notes are transcribed from the stem's audio).")
 
 
 class ReplaceStemResult(BaseModel):
@@ -47,6 +49,8 @@ def replace_stem(args: ReplaceStemArgs, ctx: ToolContext) -> ReplaceStemResult:
     if args.stem == "mix" or args.stem not in ctx.stem_names():
         raise ToolInputError(ctx.unknown_target_message(args.stem) if args.stem != "mix" else
                              "replace_stem rewrites one stem; 'mix' is not a stem (use generate to start over)")
+    if args.revoice:
+        return _revoice(args, ctx)
     controls, bars, arr = session_controls(ctx)
     old = _stored_part(ctx, args.stem)
     instrument = args.instrument or (old.instrument if old and old.instrument else args.stem)
@@ -78,6 +82,26 @@ def replace_stem(args: ReplaceStemArgs, ctx: ToolContext) -> ReplaceStemResult:
                              notes=len(part.notes), seed=seed, level_db=round(level_db, 2),
                              summary=f"rewrote {args.stem!r} as {what} over {bars} bars in {controls.key} at "
                                      f"{controls.tempo_bpm:g} BPM ({len(part.notes)} notes); other stems unchanged")
+
+
+def _revoice(args: ReplaceStemArgs, ctx: ToolContext) -> ReplaceStemResult:
+    """The stem's own notes (written, or transcribed from a recording) played by another instrument."""
+    if not args.instrument:
+        raise ToolInputError("revoice=true plays the same notes with another instrument; say which with "
+                             "instrument=, e.g. 'strings', 'organ', 'synth bass'")
+    from bandmate.tools.backends.transcription_parts import revoiced, stem_notes
+    from bandmate.tools.generate import stage_part
+
+    notes, source = stem_notes(ctx, args.stem)
+    part = revoiced(notes, args.instrument, args.stem)
+    before = ctx.clip(args.stem)
+    clip, level_db = _match_level(render_like(ctx, part, before), before)
+    stage_part(ctx, part, clip)
+    return ReplaceStemResult(stem=args.stem, instrument=args.instrument, style="re-voiced", program=part.program,
+                             notes_before=len(notes), notes=len(part.notes), seed=args.seed or 0,
+                             level_db=round(level_db, 2),
+                             summary=f"re-voiced {args.stem!r} with {args.instrument}: the same {len(part.notes)} "
+                                     f"notes ({source}), level matched; other stems unchanged")
 
 
 def _stored_part(ctx: ToolContext, stem: str) -> Part | None:

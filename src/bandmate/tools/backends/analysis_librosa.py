@@ -47,6 +47,7 @@ class Analysis:
     beats_per_bar: int | None = None
     key: str | None = None
     chords: list[tuple[float, float, str]] = field(default_factory=list)
+    all_chords: list[tuple[float, float, str]] = field(default_factory=list)  # also when not asked for
 
 
 # ---- shared helpers ---------------------------------------------------------------------------

@@ -66,6 +66,7 @@ class Arrangement:
     chords: list[tuple[float, float, str]]  # (start_s, end_s, mir_eval label)
     beats_s: list[float]
     downbeats_s: list[float]
+    sections: list[tuple[float, float, str, str]] = field(default_factory=list)  # (start_s, end_s, name, label)
 
     @property
     def duration_s(self) -> float:
@@ -84,14 +85,16 @@ class Arrangement:
                 "parts": {k: p.to_json() for k, p in self.parts.items()},
                 "chords": [[round(s, 6), round(e, 6), lab] for s, e, lab in self.chords],
                 "beats_s": [round(b, 6) for b in self.beats_s],
-                "downbeats_s": [round(b, 6) for b in self.downbeats_s]}
+                "downbeats_s": [round(b, 6) for b in self.downbeats_s],
+                "sections": [[round(s, 6), round(e, 6), name, label] for s, e, name, label in self.sections]}
 
     @classmethod
     def from_json(cls, data: dict[str, Any] | str | bytes) -> Arrangement:
         d = _as_dict(data)
         return cls(Controls(**d["controls"]), {k: Part.from_json(p) for k, p in d["parts"].items()},
                    [(float(s), float(e), str(lab)) for s, e, lab in d["chords"]],
-                   [float(b) for b in d["beats_s"]], [float(b) for b in d["downbeats_s"]])
+                   [float(b) for b in d["beats_s"]], [float(b) for b in d["downbeats_s"]],
+                   [(float(s), float(e), str(n), str(lab)) for s, e, n, lab in d.get("sections", [])])
 
     def to_bytes(self) -> bytes:
         return json.dumps(self.to_json(), separators=(",", ":")).encode()

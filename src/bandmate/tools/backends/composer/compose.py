@@ -21,6 +21,7 @@ from bandmate.tools.backends.composer.arrangement import Arrangement, Part
 from bandmate.tools.backends.composer.bass import compose_bass
 from bandmate.tools.backends.composer.controls import Controls
 from bandmate.tools.backends.composer.drums import compose_drums
+from bandmate.tools.backends.composer.form import parse_form, section_spans, shape_notes
 from bandmate.tools.backends.composer.harmony import compose_harmony
 from bandmate.tools.backends.composer.melody import compose_lead
 from bandmate.tools.backends.composer.parts import Frame, in_window, tidy
@@ -48,7 +49,8 @@ def compose_range(controls: Controls, start_bar: int = 1, end_bar: int | None = 
         inst = presets.instrument(inst_name)
         stem = _unique(inst.stem, parts)
         parts[stem] = _part(inst_name, inst, stem, frame, c.styles.get(stem), first, last)
-    return Arrangement(c, parts, chord_timeline(frame, first, last), *_grid(frame, first, last))
+    return Arrangement(c, parts, chord_timeline(frame, first, last), *_grid(frame, first, last),
+                       sections=_sections(frame, first, last))
 
 
 def compose_part(name: str, controls: Controls, *, start_bar: int = 1, end_bar: int | None = None,
@@ -121,8 +123,28 @@ def _part(inst_name: str, inst: presets.Instrument, stem: str, frame: Frame, sty
     else:
         notes = compose_harmony(frame, style, stem, inst.role)
     program = presets.resolve_program(inst, frame.controls.genre_preset())
-    return Part(stem, program, inst.role == "drums", tidy(in_window(notes, frame, first, last)),
-                inst.role, inst_name, style)
+    notes = in_window(notes, frame, first, last)
+    if frame.controls.form:
+        notes = shape_notes(notes, inst.role, parse_form(frame.controls.form), lambda t: _bar_of(frame, t))
+    return Part(stem, program, inst.role == "drums", tidy(notes), inst.role, inst_name, style)
+
+
+def _bar_start(frame: Frame, bar: int) -> float:
+    return frame.beat_to_s((bar - 1) * frame.bpb)
+
+
+def _bar_of(frame: Frame, time_s: float) -> int:
+    bar = 1
+    while bar < 1025 and _bar_start(frame, bar + 1) <= time_s + 1e-6:
+        bar += 1
+    return bar
+
+
+def _sections(frame: Frame, first: int, last: int) -> list[tuple[float, float, str, str]]:
+    """The written form inside the window; without a form, the whole window is one section 'A'."""
+    if not frame.controls.form:
+        return [(round(_bar_start(frame, first), 6), round(_bar_start(frame, last + 1), 6), "", "A")]
+    return section_spans(parse_form(frame.controls.form), lambda b: _bar_start(frame, b), first, last)
 
 
 def chord_timeline(frame: Frame, first: int, last: int) -> list[tuple[float, float, str]]:

@@ -56,6 +56,8 @@ class Controls(BaseModel):
     offset_s: float = Field(0.0, ge=0, le=600, description="Time of bar 1 beat 1 in seconds.")
     beat_times_s: list[float] | None = Field(None, description="Measured beat times (from analysis) to "
                                                                "follow instead of a fixed tempo.")
+    form: list[str] | None = Field(None, max_length=32, description="Song form: sections 'intro', 'verse:8', "
+                                                                    "'chorus' … (see composer.form); sets the bars.")
 
     @field_validator("drum_feel")
     @classmethod
@@ -83,6 +85,15 @@ class Controls(BaseModel):
         if v:
             parse_melody(v)  # fail at the request, not later inside the lead part
         return v
+
+    @field_validator("form")
+    @classmethod
+    def _form(cls, v: list[str] | None) -> list[str] | None:
+        if v:
+            from bandmate.tools.backends.composer.form import parse_form
+
+            return [f"{s.name}:{s.bars}" for s in parse_form(v)]
+        return v or None
 
     @field_validator("time_signature")
     @classmethod
@@ -124,11 +135,21 @@ class Controls(BaseModel):
         """Chords sounding in 1-based ``bar`` as (start beat within the bar, chord), cycling the list."""
         if not self.chords:
             raise ToolInputError("no chords to follow; give chords such as 'Am F C G' or a key")
-        entry = self.chords[(bar - 1) % len(self.chords)]
-        symbols = entry.split()
         key = self.key_obj()
+        symbols = self._bar_entry(bar, key).split()
         step = self.beats_per_bar / len(symbols)
         return [(i * step, parse_chord(s, key)) for i, s in enumerate(symbols)]
+
+    def _bar_entry(self, bar: int, key: Key) -> str:
+        """The chord entry of ``bar``: the section's own progression under a form, else the cycle."""
+        if self.form:
+            from bandmate.tools.backends.composer.form import parse_form, section_of, section_progression
+
+            section = section_of(parse_form(self.form), bar)
+            if section is not None:
+                own = section_progression(section, self.chords, key) or self.chords
+                return own[(bar - section.first_bar) % len(own)]
+        return self.chords[(bar - 1) % len(self.chords)]
 
     def merged(self, **explicit) -> Controls:
         """These controls with ``explicit`` values (not None) laid over them."""
@@ -151,6 +172,8 @@ class Controls(BaseModel):
         tempo = self.tempo_bpm or min(240.0, max(40.0, p.tempo_bpm + (d_tempo if self.mood else 0)))
         bar_s = 60.0 / tempo * meter_beats(meter)
         bars = self.bars or (max(1, round(self.duration_s / bar_s)) if self.duration_s else 8)
+        if self.form:
+            bars = sum(int(entry.split(":")[1]) for entry in self.form)  # the form sets the length
         feel = self.drum_feel or _default_feel(p, meter)
         swing = self.swing if self.swing is not None else (0.66 if feel in ("swing", "shuffle") and
                                                             p.swing == 0 else p.swing)

@@ -57,6 +57,9 @@ def read_prompt(text: str) -> Controls:
         found["density"] = 0.25
     elif re.search(r"\b(busy|dense|complex|intricate)\b", t, re.I):
         found["density"] = 0.8
+    form = _form(t)
+    if form:
+        found["form"] = form
     seed = re.search(r"\bseed\s*(\d+)", t, re.I)
     if seed:
         found["seed"] = int(seed.group(1))
@@ -64,6 +67,21 @@ def read_prompt(text: str) -> Controls:
     if melody:
         found["melody"] = melody.group(1).replace(",", " ").split()
     return Controls.build(**found)
+
+
+_SECTION = r"(?:intro|verse|pre-?chorus|chorus|bridge|solo|breakdown|outro)(?::\d{1,2})?"
+_FORM_RE = re.compile(rf"\b{_SECTION}(?:(?:\s*[,/>|–-]\s*|\s+(?:and|then)\s+|\s+){_SECTION}\b)+", re.I)
+
+
+def _form(t: str) -> list[str] | None:
+    """A song form written as a run of section names: 'intro verse chorus verse chorus outro',
+    'intro, verse:8, chorus:8 and outro'. Three names at least (or two after 'form'/'structure')."""
+    for m in _FORM_RE.finditer(t):
+        names = re.findall(_SECTION, m.group(0), re.I)
+        before = t[max(0, m.start() - 12): m.start()].lower()
+        if len(names) >= 3 or ("form" in before or "structure" in before):
+            return [n.lower().replace("-", "") for n in names]
+    return None
 
 
 def _tempo(t: str) -> dict:
