@@ -3,6 +3,7 @@
 Times are in seconds from the start of the mix. ``chords`` is a timeline of
 ``{"start_s", "end_s", "label"}`` with labels like ``"A:min"``/``"C:maj"``/``"N"`` (mir_eval syntax);
 ``mixer`` maps a stem name to ``{"gain_db", "pan", "mute"}`` (pan -1 left .. +1 right).
+``stem_presence`` maps a separated stem to its ``StemPresence`` (absent in sessions stored before it).
 """
 
 from __future__ import annotations
@@ -24,6 +25,20 @@ class StripSettings(BaseModel):
     mute: bool = False
 
 
+class StemPresence(BaseModel):
+    """How really a separated stem holds its part: level against the mix (dB), 0-1 confidence, backend.
+
+    ``present`` False means the stem is only bleed from other parts: a planner should answer "I can't
+    hear a voice in this recording" rather than edit it. Written by ``separate``.
+    """
+
+    level_db: float
+    active_fraction: float = 0.0
+    confidence: float = Field(1.0, ge=0.0, le=1.0)
+    present: bool = True
+    backend: str = ""
+
+
 class StateTable(BaseModel):
     model_config = ConfigDict(extra="allow")
 
@@ -39,6 +54,7 @@ class StateTable(BaseModel):
     loudness_lufs: float | None = None
     mixer: dict[str, StripSettings] = Field(default_factory=dict)
     symbolic: bool = False
+    stem_presence: dict[str, StemPresence] = Field(default_factory=dict)  # from separate; {} before
 
     def to_json(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
