@@ -217,7 +217,7 @@ def write_bundle(prefix: Path | str, tensors: dict[str, np.ndarray], block_entri
     prefix = Path(prefix)
     data, items = bytearray(), [(b"", b"\x08\x01")]  # header: num_shards = 1
     for name in sorted(tensors):
-        a = np.ascontiguousarray(tensors[name])
+        a = np.array(tensors[name], order="C")  # ascontiguousarray would make a scalar 1-d
         if a.dtype not in DTYPE_CODES:
             raise BundleError(f"cannot write dtype {a.dtype} for {name!r}")
         raw = a.astype(a.dtype.newbyteorder("<")).tobytes()
