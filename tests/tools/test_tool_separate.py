@@ -35,7 +35,9 @@ def test_separate_stages_four_stems_that_sum_to_the_unchanged_mix(mix_only, band
     out = run(mix_only, "separate")
     stems = mix_only.stems()
     assert list(stems) == ["drums", "bass", "vocals", "other"] == out.result.stems
-    assert out.result.backend == "dsp" and out.result.x_realtime > 1
+    assert out.result.backend == "spleeter" and out.result.x_realtime > 1
+    assert out.result.stem_backends == {"drums": "dsp", "bass": "dsp", "vocals": "spleeter", "other": "dsp"}
+    assert mix_only.head.state.stem_presence["vocals"].present  # the sung line is a real part
     assert mix_only.head.state.instrumentation == list(stems)
     assert mix_only.head.state.tempo_bpm == 120  # the rest of the state is kept
     # the stored mix is the stems' sum and equals the old mix to 24-bit storage precision
@@ -82,11 +84,11 @@ def test_demucs_without_weights_names_the_setting_and_commits_nothing(mix_only, 
 
 def test_an_unknown_configured_separator_is_a_clear_failure(mix_only):
     with pytest.raises(ToolFailed, match="BANDMATE_SEPARATOR"):
-        run(mix_only, "separate", settings=Settings(separator="spleeter"))
+        run(mix_only, "separate", settings=Settings(separator="kazoo"))
 
 
 @pytest.mark.parametrize("args,match", [
-    ({"backend": "spleeter"}, "backend"),
+    ({"backend": "kazoo"}, "backend"),
     ({"stems": ["guitar"]}, "stems"),
     ({"stems": []}, "stems"),
     ({"target": "mix"}, "target"),

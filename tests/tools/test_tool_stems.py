@@ -61,7 +61,7 @@ def test_a_removed_stem_is_gone_and_the_rest_bit_identical(stems_session):
 def test_remove_on_a_mix_only_session_separates_first_then_drops_the_stem(mix_only, band):
     original = mix_only.mix()
     out = run(mix_only, "remove_stem", stem="vocals")
-    assert out.result.separated_with == "dsp"
+    assert out.result.separated_with == "spleeter"
     assert list(mix_only.stems()) == ["drums", "bass", "other"]
     # the new mix is much closer to the true instrumental than the original mix was
     instrumental = band["drums"].samples + band["bass"].samples + band["other"].samples
@@ -118,7 +118,7 @@ def test_extracting_a_muted_stem_unmutes_it(stems_session):
 def test_extract_on_a_mix_only_session_isolates_the_vocals(mix_only, band):
     original = mix_only.mix()
     out = run(mix_only, "extract_stem", stem="vocals")
-    assert out.result.separated_with == "dsp" and list(mix_only.stems()) == ["vocals"]
+    assert out.result.separated_with == "spleeter" and list(mix_only.stems()) == ["vocals"]
     vocals = band["vocals"].samples
     assert sdr_db(vocals, mix_only.mix().samples) > sdr_db(vocals, original.samples) + 6
 
@@ -168,7 +168,7 @@ def test_mixer_moves_leave_the_stem_audio_alone(stems_session):
 
 def test_mix_on_a_mix_only_session_separates_first(mix_only):
     out = run(mix_only, "mix", stem="drums", mute=True)
-    assert out.result.separated_with == "dsp" and mix_only.head.state.mixer["drums"].mute
+    assert out.result.separated_with == "spleeter" and mix_only.head.state.mixer["drums"].mute
     assert list(mix_only.stems()) == ["drums", "bass", "vocals", "other"]
 
 

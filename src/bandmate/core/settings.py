@@ -6,8 +6,9 @@
 | BANDMATE_SOUNDFONT | a General-MIDI .sf2 for rendering; default: the Debian FluidR3_GM path if present |
 | BANDMATE_MUSICGEN | local directory of a MusicGen checkpoint (transformers format) or a hub id in the HF cache |
 | BANDMATE_DEMUCS | local htdemucs checkpoint file (.th) or directory of them |
+| BANDMATE_SPLEETER | Spleeter 2-stem weights: a converted .npz or the checkpoint's `2stems` directory; default: the venv's `share/bandmate/spleeter_2stems.npz` |
 | BANDMATE_GENERATOR | `symbolic` (default) or `musicgen` |
-| BANDMATE_SEPARATOR | `dsp` (default) or `demucs` |
+| BANDMATE_SEPARATOR | `auto` (default: demucs when its weights are set, else spleeter + DSP, else dsp), `spleeter`, `dsp` or `demucs` |
 | BANDMATE_ANALYZER | `auto` (default: madmom if importable, else librosa), `madmom` or `librosa` |
 | BANDMATE_LLM_MODEL, OPENAI_API_KEY, OPENAI_BASE_URL | the OpenAI-compatible LLM planner |
 | BANDMATE_MCP_ROOTS | os.pathsep-separated directories the MCP server may read audio files from |
@@ -28,8 +29,9 @@ class Settings:
     soundfont: Path | None = None
     musicgen: str | None = None
     demucs: str | None = None
+    spleeter: str | None = None
     generator: str = "symbolic"
-    separator: str = "dsp"
+    separator: str = "auto"
     analyzer: str = "auto"
     llm_model: str | None = None
     openai_base_url: str | None = None
@@ -48,8 +50,9 @@ class Settings:
             soundfont=Path(sf2) if sf2 else None,
             musicgen=e.get("BANDMATE_MUSICGEN") or None,
             demucs=e.get("BANDMATE_DEMUCS") or None,
+            spleeter=e.get("BANDMATE_SPLEETER") or None,
             generator=e.get("BANDMATE_GENERATOR", "symbolic"),
-            separator=e.get("BANDMATE_SEPARATOR", "dsp"),
+            separator=e.get("BANDMATE_SEPARATOR", "auto"),
             analyzer=e.get("BANDMATE_ANALYZER", "auto"),
             llm_model=e.get("BANDMATE_LLM_MODEL") or None,
             openai_base_url=e.get("OPENAI_BASE_URL") or None,

@@ -7,6 +7,7 @@ Times are in seconds from the start of the mix. ``chords`` is a timeline of
 source 'written' or 'measured'). ``tempo_alternative_bpm`` is the other tempo octave a listener might
 count ("88 BPM, could be 176"); bars are always counted at ``tempo_bpm``. Both are optional and default
 empty, so state tables stored before they existed load unchanged.
+``stem_presence`` maps a separated stem to its ``StemPresence`` (absent in sessions stored before it).
 """
 
 from __future__ import annotations
@@ -39,6 +40,20 @@ class StripSettings(BaseModel):
     mute: bool = False
 
 
+class StemPresence(BaseModel):
+    """How really a separated stem holds its part: level against the mix (dB), 0-1 confidence, backend.
+
+    ``present`` False means the stem is only bleed from other parts: a planner should answer "I can't
+    hear a voice in this recording" rather than edit it. Written by ``separate``.
+    """
+
+    level_db: float
+    active_fraction: float = 0.0
+    confidence: float = Field(1.0, ge=0.0, le=1.0)
+    present: bool = True
+    backend: str = ""
+
+
 class StateTable(BaseModel):
     model_config = ConfigDict(extra="allow")
 
@@ -56,6 +71,7 @@ class StateTable(BaseModel):
     symbolic: bool = False
     sections: list[Section] = Field(default_factory=list)
     tempo_alternative_bpm: float | None = None
+    stem_presence: dict[str, StemPresence] = Field(default_factory=dict)  # from separate; {} before
 
     def to_json(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
