@@ -1,12 +1,15 @@
-# Two entry points: `make run` (install + scripted demo) and `make test` (install + full suite).
+# Two entry points: `make run` (install + the studio on http://localhost:8501) and `make test` (install + full suite).
 PY ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install system-deps bench lint clean
+.PHONY: run demo test install system-deps bench lint clean
 
 run: install
+	$(BIN)/bandmate ui --port 8501
+
+demo: install
 	$(BIN)/bandmate demo --out demo_out
 
 test: install
