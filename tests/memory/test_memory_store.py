@@ -109,12 +109,12 @@ def test_state_table_round_trip_with_extras(store):
                     tags=["lo-fi", "dreamy"], loudness_lufs=-14.2,
                     mixer={"bass": StripSettings(gain_db=-3.5, pan=-0.25, mute=False),
                            "keys": StripSettings(mute=True)},
-                    symbolic=True, swing=0.12, sections=[{"name": "A", "start_bar": 1}])
+                    symbolic=True, swing=0.12, form_notes=[{"name": "A", "start_bar": 1}])
     sid = store.create_session(mix=sine(220, 0.3), stems={}, state=st)
     back = Store(store.home).version(sid).state  # a fresh Store reads it from disk
     assert back == st
     assert back.to_json() == st.to_json()
-    assert back.model_extra == {"swing": 0.12, "sections": [{"name": "A", "start_bar": 1}]}
+    assert back.model_extra == {"swing": 0.12, "form_notes": [{"name": "A", "start_bar": 1}]}
     assert back.mixer["bass"].pan == -0.25 and back.mixer["keys"].mute
 
 
