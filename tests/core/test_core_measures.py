@@ -7,7 +7,7 @@ import time
 import numpy as np
 import pedalboard
 import pytest
-from scipy.signal import fftconvolve
+from scipy.signal import fftconvolve, resample_poly
 
 from bandmate.core import measures as m
 from bandmate.core.clip import Clip
@@ -212,6 +212,77 @@ def test_steady_sounds_have_one_onset_and_silence_none():
     assert m.onset_rate(Clip.silence(1.0, SR)) == 0.0
 
 
+# ---- true peak ----------------------------------------------------------------------------------
+def faded_sine(freq_hz: float, phase: float, amplitude: float = 1.0, duration_s: float = 1.0, sr: int = SR) -> Clip:
+    """A sine with 50 ms raised-cosine fades, so no edge overshoot muddles the known answer."""
+    t = np.arange(int(duration_s * sr)) / sr
+    fade = np.minimum(1.0, np.minimum(t, duration_s - t) / 0.05)
+    return Clip.mono((amplitude * np.sin(2 * np.pi * freq_hz * t + phase) * (0.5 - 0.5 * np.cos(np.pi * fade)))
+                     .astype(np.float32), sr)
+
+
+def test_true_peak_finds_the_peak_between_samples():
+    # at fs/4 with phase pi/4 every sample is +-0.707: sample peak -3.01 dB, true peak 1.0
+    quarter = faded_sine(SR / 4, np.pi / 4)
+    assert np.abs(quarter.samples).max() == pytest.approx(0.7071, abs=1e-4)
+    assert m.peak_dbfs(quarter) == pytest.approx(0.0, abs=0.1)
+    # a sine that hits its crest on a sample reads its amplitude either way
+    assert m.peak_dbfs(faded_sine(1000, 0.0, amplitude=0.5)) == pytest.approx(-6.02, abs=0.05)
+
+
+def test_true_peak_is_the_loudest_channel_follows_gain_and_floors_silence():
+    quiet, loud = faded_sine(997, 0.3, 0.25), faded_sine(997, 1.1, 0.9)
+    both = Clip(np.stack([quiet.samples[0], loud.samples[0]]), SR)
+    assert m.peak_dbfs(both) == pytest.approx(m.peak_dbfs(loud), abs=1e-6)
+    assert m.peak_dbfs(gained(both, -12)) == pytest.approx(m.peak_dbfs(both) - 12, abs=0.01)
+    assert m.peak_dbfs(Clip.silence(0.5, SR)) == m.FLOOR_DB
+
+
+def test_true_peak_is_seamless_across_its_processing_chunks():
+    n = m._PEAK_CHUNK + 5000  # an inter-sample peak right at a chunk edge
+    t = np.arange(n) / SR
+    x = 0.1 * np.sin(2 * np.pi * 440 * t)
+    centre = m._PEAK_CHUNK
+    x[centre - 200: centre + 200] = 0.8 * np.sin(2 * np.pi * SR / 4 * t[:400] + np.pi / 4) * np.hanning(400)
+    clip = Clip.mono(x.astype(np.float32), SR)
+    whole = 20 * np.log10(np.abs(resample_poly(x, 4, 1)).max())  # one pass over the whole clip
+    assert m.peak_dbfs(clip) == pytest.approx(whole, abs=0.01)
+    assert m.peak_dbfs(clip) > 20 * np.log10(np.abs(x).max()) + 1.0
+
+
+# ---- onset shape: attack and ambience ------------------------------------------------------------
+def hits(attack_s: float, decay_s: float, tempo_bpm: float = 120, duration_s: float = 4.0, seed: int = 3) -> Clip:
+    """Noise bursts on every beat with a linear attack and an exponential decay (time constant decay_s)."""
+    rng = np.random.default_rng(seed)
+    n, beat = int(duration_s * SR), int(60 / tempo_bpm * SR)
+    t = np.arange(beat) / SR
+    env = np.minimum(1.0, t / attack_s) * np.exp(-t / decay_s)
+    x = np.zeros(n)
+    for start in range(0, n - beat + 1, beat):
+        x[start:start + beat] = 0.5 * rng.standard_normal(beat) * env
+    return Clip.mono(x.astype(np.float32), SR)
+
+
+def test_attack_is_higher_for_short_hits_and_level_independent():
+    short, long = hits(0.001, 0.02), hits(0.001, 0.2)
+    assert m.attack_db(short) > m.attack_db(long) + 6
+    assert m.attack_db(long) > 0  # even a long decay has its energy up front
+    assert m.attack_db(gained(short, -20)) == pytest.approx(m.attack_db(short), abs=0.01)
+    assert m.attack_db(hits(0.03, 0.2)) < m.attack_db(long)  # a soft attack reads lower
+    assert m.attack_db(Clip.silence(1.0, SR)) == 0.0
+
+
+def test_ambience_rises_with_reverb_on_music_that_already_rings():
+    ringing = hits(0.001, 0.15)
+    hall = pedalboard.Reverb(room_size=0.7, wet_level=0.25, dry_level=0.85)
+    wet = ringing.replace(hall(ringing.samples, SR), "hall")
+    assert m.ambience_db(wet) > m.ambience_db(ringing) + 2
+    assert m.ambience_db(gained(ringing, -20)) == pytest.approx(m.ambience_db(ringing), abs=0.01)
+    shelf = pedalboard.HighShelfFilter(cutoff_frequency_hz=4000, gain_db=6)
+    assert abs(m.ambience_db(ringing.replace(shelf(ringing.samples, SR), "shelf")) - m.ambience_db(ringing)) < 1
+    assert m.ambience_db(Clip.silence(1.0, SR)) == 0.0
+
+
 def test_duration():
     assert m.duration_s(sine(440, 1.5, sample_rate=8000)) == 1.5
 
@@ -221,7 +292,8 @@ def test_measure_by_name_matches_the_functions():
     clip = mixture(clicks(120, 2.0), noise(2.0, amplitude=0.05, channels=2, seed=8))
     direct = {"centroid_hz": m.centroid_hz, "rolloff_hz": m.rolloff_hz, "loudness_lufs": m.loudness_lufs,
               "crest_db": m.crest_db, "stereo_width": m.stereo_width, "decay_s": m.decay_s,
-              "onset_rate": m.onset_rate, "duration_s": m.duration_s}
+              "onset_rate": m.onset_rate, "duration_s": m.duration_s, "peak_dbfs": m.peak_dbfs,
+              "attack_db": m.attack_db, "ambience_db": m.ambience_db}
     assert set(direct) == set(m.MEASURE_NAMES)
     for name, fn in direct.items():
         assert m.measure(name, clip) == pytest.approx(fn(clip), rel=1e-9)
@@ -279,4 +351,6 @@ def test_real_recordings_give_plausible_values(real_data):
         assert -40 < values["loudness_lufs"] < 0, path.name
         assert 0.3 < values["onset_rate"] < 15, path.name
         assert 0 <= values["stereo_width"] < 1.5, path.name
+        assert -20 < values["peak_dbfs"] < 3, path.name
+        assert -40 < values["ambience_db"] < 0, path.name
         assert all(np.isfinite(v) for v in values.values()), path.name

@@ -8,8 +8,15 @@ Conventions
   a plain energy ratio.
 - dB re full scale follows AES17: a full-scale sine reads 0 dB, i.e. a level is
   ``10*log10(2 * mean square)``.
-- Silence never gives -inf or NaN: levels read ``FLOOR_DB`` (-120), loudness ``FLOOR_LUFS`` (-120),
-  frequencies, times, rates, crest and width read 0.0.
+- Silence never gives -inf or NaN: levels (and ``peak_dbfs``) read ``FLOOR_DB`` (-120), loudness
+  ``FLOOR_LUFS`` (-120), frequencies, times, rates, crest, width and the onset ratios read 0.0.
+- ``peak_dbfs`` is the true peak (ITU-R BS.1770-4 style: 4x oversampled), 20*log10 of the largest
+  absolute value of any channel between samples too: a full-scale sine reads 0 dBFS whatever its phase.
+- ``attack_db`` compares the attack (-10..+25 ms) with the tail (+40..+200 ms, cut at the next onset)
+  of every onset (``onset_times_s``), as mean powers summed over onsets: a slower-attack compressor or
+  a transient shaper raises it. ``ambience_db`` is how far the quiet frames sit under the loud ones,
+  per band: a reverb raises it even on music that already has a tail (where ``decay_s``, which reads
+  only the final tail, may not move).
 - Stereo: spectral measures (centroid, rolloff, band levels, eq response) average the two channels'
   *power spectra*. For identical channels that equals analysing the channel average; unlike the
   channel-average signal, a part moved by a constant-power pan keeps its level and out-of-phase
@@ -21,7 +28,8 @@ Conventions
   exactly 1.5, so the long-term spectrum holds exactly the clip's mean-square power (Parseval), for any
   clip length. Band edges cut bins fractionally, so a band narrower than a bin still measures
   something. Power above the Nyquist frequency is zero: a band wholly above it reads ``FLOOR_DB``.
-- Clips are analysed at their own sample rate; nothing is resampled.
+- Clips are analysed at their own sample rate; nothing is resampled (``peak_dbfs`` oversamples
+  internally only to find peaks between samples).
 
 Names: ``MEASURE_NAMES`` are the plain measures; ``band_db:LO-HI`` (Hz) is the one parametric form.
 ``measure(name, clip)`` reads either; ``measure_all(clip)`` gives the plain ones plus
@@ -44,13 +52,17 @@ FLOOR_DB = -120.0
 FLOOR_LUFS = -120.0
 WIDTH_CAP = 100.0  # side/mid ratio reported for (almost) pure side signals, instead of infinity
 MEASURE_NAMES = ("centroid_hz", "rolloff_hz", "loudness_lufs", "crest_db", "stereo_width", "decay_s",
-                 "onset_rate", "duration_s")
+                 "onset_rate", "duration_s", "peak_dbfs", "attack_db", "ambience_db")
 PARAMETRIC_MEASURES = ("band_db:LO-HI",)
 STANDARD_BANDS_HZ = ((20, 120), (120, 500), (500, 2000), (2000, 6000), (6000, 16000))
 
 _POWER_FLOOR = 0.5 * 10 ** (FLOOR_DB / 10)  # mean square of a sine at FLOOR_DB
 _BAND_RE = re.compile(r"^band_db:\s*(\d+(?:\.\d*)?)\s*-\s*(\d+(?:\.\d*)?)$")
 _LOUDNESS_BLOCK_S = 0.4
+TRUE_PEAK_OVERSAMPLE = 4
+_PEAK_CHUNK, _PEAK_PAD = 1 << 18, 64  # samples per oversampled chunk (bounds memory), filter context
+ATTACK_WINDOW_S, TAIL_WINDOW_S = (-0.01, 0.025), (0.04, 0.2)
+AMBIENCE_BANDS_HZ = ((150, 600), (600, 2400), (2400, 9600))
 
 
 def _check(clip: Clip, what: str = "clip") -> Clip:
@@ -330,6 +342,89 @@ def duration_s(clip: Clip) -> float:
     """Length of the clip in seconds."""
     return float(_check(clip).duration_s)
 
+def peak_dbfs(clip: Clip) -> float:
+    """True peak in dBFS: the largest absolute value of any channel, 4x oversampled (peaks between samples).
+
+    A sine at a quarter of the sample rate with phase pi/4 has samples of +-0.707 (sample peak -3 dB)
+    but a true peak of 1.0 (0 dBFS). Silence reads ``FLOOR_DB``.
+    """
+    from scipy.signal import resample_poly
+
+    x = _check(clip).samples.astype(np.float64)
+    peak = float(np.abs(x).max()) if x.size else 0.0
+    if peak <= 0.0:
+        return FLOOR_DB
+    for start in range(0, x.shape[1], _PEAK_CHUNK):
+        # overlapping chunks let the interpolation filter see the neighbours of each chunk's edges
+        lo, hi = max(0, start - _PEAK_PAD), min(x.shape[1], start + _PEAK_CHUNK + _PEAK_PAD)
+        up = resample_poly(x[:, lo:hi], TRUE_PEAK_OVERSAMPLE, 1, axis=1)
+        a = (start - lo) * TRUE_PEAK_OVERSAMPLE
+        b = up.shape[1] - (hi - min(x.shape[1], start + _PEAK_CHUNK)) * TRUE_PEAK_OVERSAMPLE
+        peak = max(peak, float(np.abs(up[:, a:b]).max()))
+    return float(max(20 * np.log10(peak), FLOOR_DB))
+
+
+def attack_db(clip: Clip) -> float:
+    """Attack-to-tail ratio in dB: mean power -10..+25 ms around each onset over +40..+200 ms after it.
+
+    Powers are summed over onsets; a tail window stops at the next onset, and an onset whose tail is
+    shorter than 10 ms is skipped. Higher means harder, shorter hits ("punchier"): a slower-attack
+    compressor or a transient shaper raises it, a fast compressor or a reverb lowers it. No onsets or
+    silence reads 0.0.
+    """
+    x = _check(clip).to_mono().astype(np.float64)
+    onsets = onset_times_s(clip)
+    if len(onsets) == 0 or not np.any(x):
+        return 0.0
+    sr = clip.sample_rate
+    cum = np.concatenate([[0.0], np.cumsum(x * x)])
+
+    def mean_power(start_s: float, end_s: float) -> float | None:
+        a, b = max(0, round(start_s * sr)), min(len(x), round(end_s * sr))
+        return (cum[b] - cum[a]) / (b - a) if b - a >= sr // 100 else None
+
+    attack = tail = 0.0
+    for t, following in zip(onsets, np.append(onsets[1:], np.inf), strict=True):
+        head = mean_power(t + ATTACK_WINDOW_S[0], t + ATTACK_WINDOW_S[1])
+        rest = mean_power(t + TAIL_WINDOW_S[0], min(t + TAIL_WINDOW_S[1], following + ATTACK_WINDOW_S[0]))
+        if head is not None and rest is not None:
+            attack, tail = attack + head, tail + rest
+    if attack <= 1e-20 or tail <= 1e-20:
+        return 0.0
+    return float(10 * np.log10(attack / tail))
+
+
+def ambience_db(clip: Clip) -> float:
+    """How loud the sound between notes is next to the notes, in dB (closer to 0: gaps filled).
+
+    In each of three bands (150-600, 600-2400, 2400-9600 Hz) the 10th percentile of ~23 ms frame
+    levels (hop 10 ms) minus their 90th percentile, averaged over the bands; frame levels are floored
+    80 dB under the band's loudest frame. A reverb or echo raises it even on music that already has a
+    tail, since it rings into the gaps between notes in every band (``decay_s`` reads only the final
+    tail); a static EQ barely moves it; compression raises it too (it lifts the quiet parts). Silence
+    reads 0.0.
+    """
+    x = _check(clip).to_mono().astype(np.float32)
+    sr = clip.sample_rate
+    n, hop = _n_fft(sr, 0.023), max(1, sr // 100)
+    if len(x) < n or not np.any(x):
+        return 0.0
+    frames = _frames(x, n, hop, 0, 0)
+    freqs = np.fft.rfftfreq(n, 1.0 / sr)
+    bands = np.zeros((len(AMBIENCE_BANDS_HZ), len(frames)))
+    for start in range(0, len(frames), 512):
+        spec = np.fft.rfft(frames[start:start + 512] * _hann(n), axis=1)
+        power = spec.real**2 + spec.imag**2
+        for i, (lo, hi) in enumerate(AMBIENCE_BANDS_HZ):
+            bands[i, start:start + 512] = power[:, (freqs >= lo) & (freqs < hi)].sum(axis=1)
+    spreads = []
+    for band in bands:
+        if band.max() <= 0.0:
+            continue
+        level = 10 * np.log10(np.maximum(band, band.max() * 1e-8))
+        spreads.append(float(np.percentile(level, 10) - np.percentile(level, 90)))
+    return float(np.mean(spreads)) if spreads else 0.0
+
 
 # ---- access by name ----------------------------------------------------------------------------
 def _plain(spec_of: Callable[[], _Spectrum]) -> dict[str, Callable[[Clip], float]]:
@@ -337,7 +432,8 @@ def _plain(spec_of: Callable[[], _Spectrum]) -> dict[str, Callable[[Clip], float
         "centroid_hz": lambda c: _centroid(spec_of()),
         "rolloff_hz": lambda c: _rolloff(spec_of(), 0.85),
         "loudness_lufs": loudness_lufs, "crest_db": crest_db, "stereo_width": stereo_width,
-        "decay_s": decay_s, "onset_rate": onset_rate, "duration_s": duration_s,
+        "decay_s": decay_s, "onset_rate": onset_rate, "duration_s": duration_s, "peak_dbfs": peak_dbfs,
+        "attack_db": attack_db, "ambience_db": ambience_db,
     }
 
 

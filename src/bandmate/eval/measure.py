@@ -151,6 +151,15 @@ class Probe:
         return self._memo[("analysis", measure, mix_key)]
 
 
+def mix_peak_dbfs(probe: Probe, which: str = "after") -> float:
+    """True peak of the before or after mix in dBFS (``core.measures.peak_dbfs``, 4x oversampled).
+
+    The trust check "outputs over full scale" reads it: Bandmate's level safety keeps every edited mix
+    at or under ``tools.safety.CEILING_DBFS`` unless the user asked otherwise.
+    """
+    return float(probe.value("peak_dbfs", "mix", which))
+
+
 # ---- judging ------------------------------------------------------------------------------------
 def default_threshold(measure: str, before: float) -> float:
     """What Bandmate calls a noticeable change of ``measure`` from ``before`` (in the measure's unit)."""
