@@ -97,6 +97,19 @@ def judge(exp: ExpectedChange, before: float, after: float) -> tuple[bool, bool]
     return ok, big
 
 
+def first_with(session: Session, target: str, before_v: int, after_v: int) -> int:
+    """The version to measure ``target`` before the change: ``before_v`` if it has the target, else the
+    first version on the line from ``before_v`` to ``after_v`` that holds it (a stem the plan's own
+    separation made: its 'before' is the stem as separated, not a version that had no such stem)."""
+    if target == "mix" or target in session.version(before_v).stems:
+        return before_v
+    line, v = [], session.version(after_v)
+    while v.id != before_v and v.parent is not None:
+        line.append(v)
+        v = session.version(v.parent)
+    return next((x.id for x in reversed(line) if target in x.stems), before_v)
+
+
 def measure_expected(session: Session, expected: list[ExpectedChange], before_v: int,
                      after_v: int) -> list[Measured]:
     out = []
@@ -107,7 +120,8 @@ def measure_expected(session: Session, expected: list[ExpectedChange], before_v:
             out.append(Measured(exp, b, a, ok, big))
             continue
         try:
-            b = measures.measure(exp.measure, target_clip(session, exp.target, before_v))
+            b = measures.measure(exp.measure, target_clip(session, exp.target, first_with(session, exp.target,
+                                                                                           before_v, after_v)))
             a = measures.measure(exp.measure, target_clip(session, exp.target, after_v))
         except BandmateError as err:
             out.append(Measured(exp, None, None, False, False, str(err)))
