@@ -16,7 +16,6 @@ from bandmate.agent.view import SessionView
 from bandmate.tools.spec import Registry
 
 SEPARATED_STEMS = ("drums", "bass", "vocals", "other")  # what `separate` produces (tools/separate.py)
-STEM_MAKERS = {"add_stem"}                               # tools whose `stem`/`name` is a new stem
 STEM_FIELDS = ("target", "stem", "also_keep")            # arguments that name existing stems
 EXCLUSIVE = ("history", "ask_clarification", "answer_question")
 BAND_RE = re.compile(r"^band_db:\s*(\d+(?:\.\d*)?)\s*-\s*(\d+(?:\.\d*)?)$")
@@ -39,7 +38,7 @@ def session_errors(tools: list, registry: Registry, view: SessionView) -> list[d
         args = c.parsed.model_dump()
         if spec.creates_session:
             allowed = None  # the new session's stems are not known before it exists
-        if c.name in STEM_MAKERS:
+        if spec.makes_stem:
             named = [str(args[k]) for k in ("stem", "name") if args.get(k)]
             # without an explicit name the new stem is named by the tool (e.g. after its role): unknown here
             allowed = allowed | set(named) if allowed is not None and named else None

@@ -40,4 +40,4 @@ def chorus(args: ChorusArgs, ctx: ToolContext) -> EffectResult:
                         summary=f"chorus on {args.target} ({start:.2f}–{end:.2f}s): {text}")
 
 
-SPEC = ToolSpec(name="chorus", Args=ChorusArgs, Result=EffectResult, fn=chorus)
+SPEC = ToolSpec(name="chorus", Args=ChorusArgs, Result=EffectResult, fn=chorus, restemmable=True)

@@ -40,4 +40,9 @@ def compressor(args: CompressorArgs, ctx: ToolContext) -> EffectResult:
                         summary=f"compressor on {args.target} ({start:.2f}–{end:.2f}s): {text}")
 
 
-SPEC = ToolSpec(name="compressor", Args=CompressorArgs, Result=EffectResult, fn=compressor)
+def _words(a: dict) -> str:
+    return (f"compression {a.get('ratio', 4):g}:1 from {a.get('threshold_db', -18):g} dB "
+            f"({a.get('attack_ms', 10):g} ms attack)")
+
+
+SPEC = ToolSpec(name="compressor", Args=CompressorArgs, Result=EffectResult, fn=compressor, words=_words, restemmable=True)

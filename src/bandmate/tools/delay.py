@@ -65,4 +65,8 @@ def delay(args: DelayArgs, ctx: ToolContext) -> EffectResult:
                         summary=f"delay on {args.target} ({start:.2f}–{end:.2f}s): {text}")
 
 
-SPEC = ToolSpec(name="delay", Args=DelayArgs, Result=EffectResult, fn=delay)
+def _words(a: dict) -> str:
+    return f"{a.get('delay_ms', 250):g} ms echo, feedback {a.get('feedback', 0.3):g}"
+
+
+SPEC = ToolSpec(name="delay", Args=DelayArgs, Result=EffectResult, fn=delay, words=_words, restemmable=True)

@@ -9,7 +9,7 @@ from bandmate.tools.apply import apply_effect
 from bandmate.tools.args import RangeArgs
 from bandmate.tools.context import ToolContext
 from bandmate.tools.results import EffectResult
-from bandmate.tools.spec import ToolSpec
+from bandmate.tools.spec import ToolSpec, hz_text
 
 _Q = dict(ge=0.1, le=20, description="Bandwidth of the bell: 0.5 broad, 1 musical, 4+ narrow/surgical.")
 
@@ -114,4 +114,21 @@ def eq(args: EqArgs, ctx: ToolContext) -> EffectResult:
                         summary=f"eq on {args.target} ({start:.2f}–{end:.2f}s): {text}")
 
 
-SPEC = ToolSpec(name="eq", Args=EqArgs, Result=EffectResult, fn=eq)
+def _words(a: dict) -> str:
+    parts = []
+    if a.get("highpass_hz"):
+        parts.append(f"high-pass at {hz_text(a['highpass_hz'])}")
+    if a.get("low_shelf_db"):
+        parts.append(f"{a['low_shelf_db']:+g} dB low shelf below {hz_text(a.get('low_shelf_hz', 200))}")
+    for i in (1, 2, 3):
+        if a.get(f"peak{i}_db"):
+            parts.append(f"{a[f'peak{i}_db']:+g} dB bell at {hz_text(a.get(f'peak{i}_hz', 1000))}")
+    if a.get("high_shelf_db"):
+        parts.append(f"{a['high_shelf_db']:+g} dB high shelf above {hz_text(a.get('high_shelf_hz', 5000))}")
+    if a.get("lowpass_hz"):
+        parts.append(f"low-pass at {hz_text(a['lowpass_hz'])}")
+    return ", ".join(parts) or "flat EQ"
+
+
+SPEC = ToolSpec(name="eq", Args=EqArgs, Result=EffectResult, fn=eq, words=_words, restemmable=True,
+                level_args=frozenset({"low_shelf_db", "high_shelf_db", "peak1_db", "peak2_db", "peak3_db"}))

@@ -26,4 +26,9 @@ def gain(args: GainArgs, ctx: ToolContext) -> EffectResult:
                         summary=f"{args.gain_db:+.1f} dB on {args.target} ({start:.2f}–{end:.2f}s)")
 
 
-SPEC = ToolSpec(name="gain", Args=GainArgs, Result=EffectResult, fn=gain)
+def _words(a: dict) -> str:
+    return f"{a.get('gain_db', 0):+g} dB"
+
+
+SPEC = ToolSpec(name="gain", Args=GainArgs, Result=EffectResult, fn=gain, words=_words, restemmable=True,
+                level_args=frozenset({"gain_db"}))

@@ -74,4 +74,8 @@ def pitch_shift(args: PitchShiftArgs, ctx: ToolContext) -> EffectResult:
                                 f"({start:.2f}–{end:.2f}s){note}")
 
 
-SPEC = ToolSpec(name="pitch_shift", Args=PitchShiftArgs, Result=EffectResult, fn=pitch_shift)
+def _words(a: dict) -> str:
+    return f"{a.get('semitones', 0):+g} semitones"
+
+
+SPEC = ToolSpec(name="pitch_shift", Args=PitchShiftArgs, Result=EffectResult, fn=pitch_shift, words=_words)

@@ -43,4 +43,8 @@ def reverb(args: ReverbArgs, ctx: ToolContext) -> EffectResult:
                         summary=f"reverb on {args.target} ({start:.2f}–{end:.2f}s): {text}")
 
 
-SPEC = ToolSpec(name="reverb", Args=ReverbArgs, Result=EffectResult, fn=reverb)
+def _words(a: dict) -> str:
+    return f"reverb (room {a.get('room_size', 0.5):g}, wet {a.get('wet_level', 0.33):g})"
+
+
+SPEC = ToolSpec(name="reverb", Args=ReverbArgs, Result=EffectResult, fn=reverb, words=_words, restemmable=True)

@@ -48,4 +48,8 @@ def saturation(args: SaturationArgs, ctx: ToolContext) -> EffectResult:
                         summary=f"saturation on {args.target} ({start:.2f}–{end:.2f}s): {text}")
 
 
-SPEC = ToolSpec(name="saturation", Args=SaturationArgs, Result=EffectResult, fn=saturation)
+def _words(a: dict) -> str:
+    return f"saturation, {a.get('drive_db', 6):g} dB drive"
+
+
+SPEC = ToolSpec(name="saturation", Args=SaturationArgs, Result=EffectResult, fn=saturation, words=_words, restemmable=True)

@@ -31,6 +31,19 @@ class ToolSpec:
     # another client moves the head while it runs, run_tool re-runs it on the new head. False (model
     # runs, content that must match what the caller saw): the call fails with SessionChanged instead.
     replayable: bool = True
+    # What planners and surfaces need to know about the tool, declared here and nowhere else:
+    words: Callable[[dict[str, Any]], str] | None = None  # a call in an engineer's words ("-4 dB bell at 100 Hz")
+    level_args: frozenset[str] = frozenset()  # arguments that scale with intensity ("a bit more", "less")
+    restemmable: bool = False  # the same call makes sense on another stem ("same for the keys")
+    makes_stem: bool = False  # its `stem`/`name` argument names a new stem
+    separates_first: bool = False  # works on a mixture itself (separating when needed): no `separate` before it
+
+    def describe_call(self, args: dict[str, Any]) -> str:
+        """The call in words, or ``name(arg=value, …)`` for tools that declare none."""
+        if self.words is not None:
+            return self.words(args)
+        shown = ", ".join(f"{k}={v}" for k, v in args.items() if k != "target" and v is not None)
+        return f"{self.name}({shown})"
 
     @property
     def description(self) -> str:
@@ -101,3 +114,12 @@ class Registry:
 
     def names(self) -> list[str]:
         return list(self._specs)
+
+    def where(self, fact: str) -> set[str]:
+        """Names of the tools whose declared ``fact`` (a boolean ToolSpec field) is true."""
+        return {s.name for s in self._specs.values() if getattr(s, fact)}
+
+
+def hz_text(f: float) -> str:
+    """A frequency as an engineer says it: '100 Hz', '4 kHz'."""
+    return f"{f / 1000:g} kHz" if f >= 1000 else f"{f:g} Hz"

@@ -45,4 +45,8 @@ def stereo_width(args: StereoWidthArgs, ctx: ToolContext) -> EffectResult:
                         summary=f"stereo width x{args.width:g} on {args.target} ({start:.2f}–{end:.2f}s)")
 
 
-SPEC = ToolSpec(name="stereo_width", Args=StereoWidthArgs, Result=EffectResult, fn=stereo_width)
+def _words(a: dict) -> str:
+    return f"stereo width ×{a.get('width', 1):g}"
+
+
+SPEC = ToolSpec(name="stereo_width", Args=StereoWidthArgs, Result=EffectResult, fn=stereo_width, words=_words, restemmable=True)

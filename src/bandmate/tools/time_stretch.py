@@ -132,4 +132,8 @@ def time_stretch(args: TimeStretchArgs, ctx: ToolContext) -> TimeStretchResult:
                                      f"{before + shift:.2f}s")
 
 
-SPEC = ToolSpec(name="time_stretch", Args=TimeStretchArgs, Result=TimeStretchResult, fn=time_stretch)
+def _words(a: dict) -> str:
+    return f"tempo to {a['target_bpm']:g} BPM" if a.get("target_bpm") else f"tempo ×{a.get('rate', 1):g}"
+
+
+SPEC = ToolSpec(name="time_stretch", Args=TimeStretchArgs, Result=TimeStretchResult, fn=time_stretch, words=_words)
