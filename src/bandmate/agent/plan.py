@@ -76,6 +76,8 @@ class Plan(BaseModel):
     notes: list[str] = Field(default_factory=list, description="Things the user should know (fallbacks).")
     replan: bool = Field(False, description="Run these steps, then plan the request again (e.g. bars need "
                                             "the tempo that analysis is about to measure).")
+    allow_clipping: bool = Field(False, description="The user asked for peaks over -0.3 dBFS true peak (e.g. "
+                                                    "'let it clip'): skip the level-safety stage of the mix bus.")
 
     @model_validator(mode="after")
     def _consistent(self):
