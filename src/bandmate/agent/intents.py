@@ -220,7 +220,9 @@ def _inpaint_proof(instruction: str, stems: list[str], v) -> list:
     direction to prove (an unchanged length would prove nothing)."""
     where = next((s for s in stems if s in v.stems), "mix")
     if re.search(r"fill|build", instruction):
-        return [exp("onset_rate", "up", where)]
+        # a fill plays sixteenths; over its bar at least eighths' worth of hits must be heard
+        eighths = 2 * (v.state.tempo_bpm or 120.0) / 60
+        return [exp("onset_rate", "up", where).model_copy(update={"at_least": round(eighths, 3)})]
     if re.search(r"breakdown|sparse", instruction):
         return [exp("onset_rate", "down", where)]
     return []

@@ -76,6 +76,9 @@ class Measured:
             else " LU" if self.expected.measure == "loudness_lufs" else ""
         verdict = "as intended" if self.ok and self.noticeable else (
             "too small to hear" if self.ok else "went the wrong way")
+        if self.expected.at_least is not None:
+            verdict = f"{'at least' if self.ok else 'under'} {self.expected.at_least:.3g}, " + (
+                "as built" if self.ok else "not there")
         return f"{what}: {self.before:.3g} → {self.after:.3g} ({d:+.3g}{unit}, {verdict})"
 
     def to_json(self) -> dict[str, Any]:
@@ -97,8 +100,14 @@ def noticeable(measure: str, before: float, after: float, min_change: float | No
 
 
 def judge(exp: ExpectedChange, before: float, after: float) -> tuple[bool, bool]:
-    """(went the declared way, by a noticeable amount)."""
+    """(went the declared way, by a noticeable amount).
+
+    With ``at_least`` (a change made by construction) the way is "there": ``after`` reaches the floor
+    and did not fall noticeably; nothing more is asked of its size.
+    """
     big = noticeable(exp.measure, before, after, exp.min_change)
+    if exp.at_least is not None:
+        return after >= exp.at_least and not (after < before and big), True
     if exp.direction == "same":
         return not big, True
     ok = after > before if exp.direction == "up" else after < before
