@@ -35,6 +35,12 @@ class Execution:
         return self.error is None
 
 
+def keeps_dynamics(plan: Plan) -> bool:
+    """The plan asks the level-safety stage not to squash: its flag, or a stated constraint of that kind."""
+    kinds = {getattr(c, "kind", c) for c in getattr(plan, "constraints", None) or []}
+    return plan.keep_dynamics or "keep_dynamics" in kinds
+
+
 def execute(plan: Plan, session: Session, registry: Registry, *, settings: Settings | None = None,
             backends: Backends | None = None, turn: str | None = None) -> Execution:
     """Run every step in order; stop at the first failure (that step leaves no version behind).
@@ -47,7 +53,8 @@ def execute(plan: Plan, session: Session, registry: Registry, *, settings: Setti
         try:
             ex.outcomes.append(run_tool(registry, step.tool, step.args, store=session.store,
                                         session_id=session.id, settings=settings, backends=backends,
-                                        note=step.why, turn=turn, allow_clipping=plan.allow_clipping))
+                                        note=step.why, turn=turn, allow_clipping=plan.allow_clipping,
+                                        keep_dynamics=keeps_dynamics(plan)))
         except BandmateError as err:
             ex.failed_step, ex.error = i, f"step {i + 1} ({step.tool}) failed: {err}"
             break

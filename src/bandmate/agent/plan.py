@@ -82,6 +82,8 @@ class Plan(BaseModel):
                                             "the tempo that analysis is about to measure).")
     allow_clipping: bool = Field(False, description="The user asked for peaks over -0.3 dBFS true peak (e.g. "
                                                     "'let it clip'): skip the level-safety stage of the mix bus.")
+    keep_dynamics: bool = Field(False, description="The user asked not to squash it: the level-safety stage "
+                                                   "limits peaks by at most 1 dB and turns the rest down.")
 
     @model_validator(mode="after")
     def _consistent(self):

@@ -56,11 +56,13 @@ def context_for(store: Store, version: Version, settings: Settings | None = None
 def run_tool(registry: Registry, name: str, raw_args: dict[str, Any] | BaseModel | None, *, store: Store,
              session_id: str | None, settings: Settings | None = None, backends: Backends | None = None,
              note: str = "", user: str = "default", turn: str | None = None,
-             cancel: threading.Event | None = None, allow_clipping: bool = False) -> ToolOutcome:
+             cancel: threading.Event | None = None, allow_clipping: bool = False,
+             keep_dynamics: bool = False) -> ToolOutcome:
     """Validate and run one call. With ``session_id=None`` only session-creating tools may run.
 
     ``cancel``: when set by the time the tool returns, nothing is committed (``ToolCancelled``).
     ``allow_clipping``: skip the level-safety stage (only when the user asked for peaks over -0.3 dBFS).
+    ``keep_dynamics``: the safety stage limits at most 1 dB and turns the rest down ("don't squash it").
     """
     spec = registry[name]
     args = spec.parse_args(raw_args)
@@ -69,13 +71,14 @@ def run_tool(registry: Registry, name: str, raw_args: dict[str, Any] | BaseModel
         if not spec.creates_session:
             raise ToolInputError(f"{name} works on an existing session: pass a session id "
                                  "(create one with `bandmate session new --audio FILE` or the generate tool)")
-        return _run_creating(spec, args, store, settings, backends, registry, t0, user, cancel, allow_clipping)
+        return _run_creating(spec, args, store, settings, backends, registry, t0, user, cancel,
+                             safety=(allow_clipping, keep_dynamics))
     last: SessionChanged | None = None
     for attempt in range(MAX_REPLAYS + 1):
         try:
             result, new = _run_on_head(spec, args, store, session_id, settings, backends, registry,
                                        note=note, turn=turn, replays=attempt, cancel=cancel,
-                                       allow_clipping=allow_clipping)
+                                       safety=(allow_clipping, keep_dynamics))
             return ToolOutcome(name, args, result, new, time.perf_counter() - t0,
                                safety=(new.step.get("safety") or {}).get("text") if new else None)
         except SessionChanged as err:
@@ -89,7 +92,7 @@ def run_tool(registry: Registry, name: str, raw_args: dict[str, Any] | BaseModel
 
 def _run_on_head(spec: ToolSpec, args: BaseModel, store: Store, session_id: str, settings, backends,
                  registry: Registry, *, note: str, turn: str | None, replays: int,
-                 cancel: threading.Event | None = None, allow_clipping: bool = False):
+                 cancel: threading.Event | None = None, safety: tuple[bool, bool] = (False, False)):
     """One attempt: run on the current head, commit conditionally on it (SessionChanged if it moved)."""
     version = store.version(session_id)
     ctx = context_for(store, version, settings, backends)
@@ -101,7 +104,7 @@ def _run_on_head(spec: ToolSpec, args: BaseModel, store: Store, session_id: str,
             "note": note, "turn": turn}
     if replays:
         step["replays"] = replays  # the call was re-run on a newer head this many times
-    return result, commit_context(store, version, ctx, registry, step=step, allow_clipping=allow_clipping)
+    return result, commit_context(store, version, ctx, registry, step=step, safety=safety)
 
 
 def check_cancelled(cancel: threading.Event | None, name: str) -> None:
@@ -110,7 +113,7 @@ def check_cancelled(cancel: threading.Event | None, name: str) -> None:
 
 
 def _run_creating(spec, args, store, settings, backends, registry, t0, user, cancel=None,
-                  allow_clipping=False) -> ToolOutcome:
+                  safety: tuple[bool, bool] = (False, False)) -> ToolOutcome:
     ctx = ToolContext(settings=settings, backends=backends)
     result = spec.fn(args, ctx)
     check_cancelled(cancel, spec.name)
@@ -126,7 +129,7 @@ def _run_creating(spec, args, store, settings, backends, registry, t0, user, can
     ctx.state.instrumentation = names or ctx.state.instrumentation
     assets = {a: store.blobs.put_bytes(d, suffix=_suffix(a)) for a, d in ctx.new_assets.items()}
     step = {"tool": spec.name, "args": args.model_dump(mode="json"), "result": result.model_dump(mode="json")}
-    mix, acted = (mix, None) if allow_clipping else make_safe(mix)
+    mix, acted = _safe(mix, safety)
     if acted is not None:
         step["safety"] = acted.to_json()
     sid = store.create_session(mix=mix, stems=stems, state=ctx.state, assets=assets, step=step, user=user,
@@ -136,11 +139,12 @@ def _run_creating(spec, args, store, settings, backends, registry, t0, user, can
 
 
 def commit_context(store: Store, version: Version, ctx: ToolContext, registry: Registry,
-                   step: dict[str, Any], allow_clipping: bool = False) -> Version:
+                   step: dict[str, Any], safety: tuple[bool, bool] = (False, False)) -> Version:
     """Turn a context's staged changes into a new version (stems, mix, bus, state, assets).
 
-    A new mix passes the level-safety stage last (after the stem sum and the bus moves), unless
-    ``allow_clipping``; when it acts, ``step["safety"]`` says what it did.
+    A new mix passes the level-safety stage last (after the stem sum and the bus moves); ``safety`` is
+    ``(allow_clipping, keep_dynamics)`` as ``run_tool`` takes them; when it acts, ``step["safety"]``
+    says what it did.
     """
     stems_changed = any(k != "mix" for k in ctx.staged) or bool(ctx.removed)
     mixer_changed = ctx.state.mixer != version.state.mixer
@@ -160,8 +164,8 @@ def commit_context(store: Store, version: Version, ctx: ToolContext, registry: R
         mix = version.mix
     if not names:
         bus = []
-    if isinstance(mix, Clip) and not allow_clipping:
-        mix, acted = make_safe(mix)
+    if isinstance(mix, Clip):
+        mix, acted = _safe(mix, safety)
         if acted is not None:
             step["safety"] = acted.to_json()
     assets = dict(version.assets)
@@ -173,6 +177,11 @@ def commit_context(store: Store, version: Version, ctx: ToolContext, registry: R
     ctx.state.instrumentation = names or ctx.state.instrumentation
     return store.commit(version.session_id, parent=version.id, mix=mix, stems=stems, state=ctx.state,
                         bus=bus, assets=assets, step=step)
+
+
+def _safe(mix: Clip, safety: tuple[bool, bool]):
+    allow_clipping, keep_dynamics = safety
+    return (mix, None) if allow_clipping else make_safe(mix, keep_dynamics=keep_dynamics)
 
 
 def _suffix(asset_name: str) -> str:

@@ -7,7 +7,8 @@ Conventions
 - The stage is transparent: a mix already under the ceiling is returned untouched (the same object);
   over it, a look-ahead peak limiter (``tools.limiter``) driven by the oversampled peak envelope pulls
   only the overs down, and a final static trim of at most a few hundredths of a dB covers what the
-  smooth gain curve leaves between samples.
+  smooth gain curve leaves between samples. With ``keep_dynamics`` ("louder but don't squash it") the
+  limiter takes at most ``GENTLE_LIMIT_DB`` off the peaks and a plain gain cut takes the rest.
 - It acts on every committed mix (``tools.run``) unless the caller allows clipping (``allow_clipping``:
   the user asked for it), and says so: ``SafetyAction.text()`` reads "safety limiter: peak +2.6 → -0.3
   dBFS" and is recorded on the step and in the turn's report.
@@ -23,6 +24,7 @@ from bandmate.core import measures
 from bandmate.core.clip import Clip
 
 CEILING_DBFS = -0.3
+GENTLE_LIMIT_DB = 1.0  # keep_dynamics: the most the limiter may take off the peaks (about 1 dB of crest)
 _AIM_DB = 0.05  # the limiter aims this far under the ceiling, so the inter-sample check rarely trims
 _RELEASE_MS = 80.0
 _SURE_SAFE_DB = 6.0  # a sample peak this far under the ceiling cannot have a true peak over it in practice
@@ -34,13 +36,15 @@ class SafetyAction:
     peak_before_dbfs: float
     peak_after_dbfs: float
     ceiling_dbfs: float = CEILING_DBFS
+    trim_db: float = 0.0  # static gain taken off before limiting (keep_dynamics)
 
     def text(self) -> str:
-        return f"safety limiter: peak {self.peak_before_dbfs:+.1f} → {self.peak_after_dbfs:+.1f} dBFS"
+        how = f" ({self.trim_db:.1f} dB of it as plain gain, to keep the dynamics)" if self.trim_db else ""
+        return f"safety limiter: peak {self.peak_before_dbfs:+.1f} → {self.peak_after_dbfs:+.1f} dBFS{how}"
 
     def to_json(self) -> dict[str, float | str]:
         return {"peak_before_dbfs": round(self.peak_before_dbfs, 3), "peak_after_dbfs": round(self.peak_after_dbfs, 3),
-                "ceiling_dbfs": self.ceiling_dbfs, "text": self.text()}
+                "ceiling_dbfs": self.ceiling_dbfs, "trim_db": self.trim_db, "text": self.text()}
 
 
 def true_peak_envelope(x: np.ndarray) -> np.ndarray:
@@ -60,10 +64,13 @@ def true_peak_envelope(x: np.ndarray) -> np.ndarray:
     return env
 
 
-def make_safe(mix: Clip, *, ceiling_dbfs: float = CEILING_DBFS) -> tuple[Clip, SafetyAction | None]:
-    """``mix`` brought to a true peak at or under ``ceiling_dbfs``; the action taken, or None if none was needed."""
-    from bandmate.tools.limiter import limit
+def make_safe(mix: Clip, *, ceiling_dbfs: float = CEILING_DBFS,
+              keep_dynamics: bool = False) -> tuple[Clip, SafetyAction | None]:
+    """``mix`` brought to a true peak at or under ``ceiling_dbfs``; the action taken, or None if none was needed.
 
+    ``keep_dynamics`` (the user said "don't squash it"): the limiter may shave at most
+    ``GENTLE_LIMIT_DB`` off the peaks; a static gain takes the rest, so the crest factor barely moves.
+    """
     x = mix.samples
     sample_peak = float(np.abs(x).max()) if x.size else 0.0
     if sample_peak <= 10 ** ((ceiling_dbfs - _SURE_SAFE_DB) / 20):
@@ -71,11 +78,20 @@ def make_safe(mix: Clip, *, ceiling_dbfs: float = CEILING_DBFS) -> tuple[Clip, S
     before = measures.peak_dbfs(mix)
     if before <= ceiling_dbfs:
         return mix, None
-    y = limit(x, mix.sample_rate, threshold_db=ceiling_dbfs - _AIM_DB, release_ms=_RELEASE_MS,
-              peak=true_peak_envelope(x)).astype(np.float32)
+    over = before - ceiling_dbfs
+    trim_db = max(0.0, over - GENTLE_LIMIT_DB) if keep_dynamics else 0.0
+    y = x * np.float32(10 ** (-trim_db / 20)) if trim_db else x
+    y = _limit_true_peak(y, mix.sample_rate, ceiling_dbfs - _AIM_DB)
     out = mix.replace(y, f"safety limiter {ceiling_dbfs:g} dBFS true peak")
     after = measures.peak_dbfs(out)
     if after > ceiling_dbfs:  # the smooth gain let an inter-sample peak through: trim the rest
         out = out.replace(y * np.float32(10 ** ((ceiling_dbfs - after - 0.01) / 20)), "safety trim")
         after = measures.peak_dbfs(out)
-    return out, SafetyAction(before, after, ceiling_dbfs)
+    return out, SafetyAction(before, after, ceiling_dbfs, round(trim_db, 3))
+
+
+def _limit_true_peak(x: np.ndarray, sample_rate: int, threshold_db: float) -> np.ndarray:
+    from bandmate.tools.limiter import limit
+
+    return limit(x, sample_rate, threshold_db=threshold_db, release_ms=_RELEASE_MS,
+                 peak=true_peak_envelope(x)).astype(np.float32)
