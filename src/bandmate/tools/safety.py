@@ -7,8 +7,9 @@ Conventions
 - The stage is transparent: a mix already under the ceiling is returned untouched (the same object);
   over it, a look-ahead peak limiter (``tools.limiter``) driven by the oversampled peak envelope pulls
   only the overs down, and a final static trim of at most a few hundredths of a dB covers what the
-  smooth gain curve leaves between samples. With ``keep_dynamics`` ("louder but don't squash it") the
-  limiter takes at most ``GENTLE_LIMIT_DB`` off the peaks and a plain gain cut takes the rest.
+  smooth gain curve leaves between samples. The limiter takes at most ``LIMIT_DB`` (3 dB) off the
+  peaks, ``GENTLE_LIMIT_DB`` (1 dB) with ``keep_dynamics`` ("louder but don't squash it"); a plain gain
+  cut before it takes whatever is over that, so the stage never squashes a mix audibly.
 - It acts on every committed mix (``tools.run``) unless the caller allows clipping (``allow_clipping``:
   the user asked for it), and says so: ``SafetyAction.text()`` reads "safety limiter: peak +2.6 → -0.3
   dBFS" and is recorded on the step and in the turn's report.
@@ -24,8 +25,9 @@ from bandmate.core import measures
 from bandmate.core.clip import Clip
 
 CEILING_DBFS = -0.3
-GENTLE_LIMIT_DB = 1.0  # keep_dynamics: the most the limiter may take off the peaks (about 1 dB of crest)
-_AIM_DB = 0.05  # the limiter aims this far under the ceiling, so the inter-sample check rarely trims
+LIMIT_DB = 3.0  # the most the limiter takes off the peaks: beyond that a limiter is no longer transparent
+GENTLE_LIMIT_DB = 1.0  # keep_dynamics: the most it may take (about 1 dB of crest factor)
+_AIM_DB = 0.02  # the limiter aims this far under the ceiling, so the inter-sample check rarely trims
 _RELEASE_MS = 80.0
 _SURE_SAFE_DB = 6.0  # a sample peak this far under the ceiling cannot have a true peak over it in practice
 _CHUNK, _PAD = 1 << 18, 64
@@ -68,8 +70,9 @@ def make_safe(mix: Clip, *, ceiling_dbfs: float = CEILING_DBFS,
               keep_dynamics: bool = False) -> tuple[Clip, SafetyAction | None]:
     """``mix`` brought to a true peak at or under ``ceiling_dbfs``; the action taken, or None if none was needed.
 
-    ``keep_dynamics`` (the user said "don't squash it"): the limiter may shave at most
-    ``GENTLE_LIMIT_DB`` off the peaks; a static gain takes the rest, so the crest factor barely moves.
+    The limiter shaves at most ``LIMIT_DB`` off the peaks, or ``GENTLE_LIMIT_DB`` with ``keep_dynamics``
+    (the user said "don't squash it"); a plain gain cut takes the rest, so the crest factor falls by
+    no more than that.
     """
     x = mix.samples
     sample_peak = float(np.abs(x).max()) if x.size else 0.0
@@ -79,7 +82,7 @@ def make_safe(mix: Clip, *, ceiling_dbfs: float = CEILING_DBFS,
     if before <= ceiling_dbfs:
         return mix, None
     over = before - ceiling_dbfs
-    trim_db = max(0.0, over - GENTLE_LIMIT_DB) if keep_dynamics else 0.0
+    trim_db = max(0.0, over - (GENTLE_LIMIT_DB if keep_dynamics else LIMIT_DB))
     y = x * np.float32(10 ** (-trim_db / 20)) if trim_db else x
     y = _limit_true_peak(y, mix.sample_rate, ceiling_dbfs - _AIM_DB)
     out = mix.replace(y, f"safety limiter {ceiling_dbfs:g} dBFS true peak")
