@@ -18,8 +18,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bandmate.agent.executor import SESSION_MEASURES, judge
 from bandmate.agent.plan import ExpectedChange
+from bandmate.agent.verify import SESSION_MEASURES, judge
 from bandmate.core import measures
 from bandmate.core.clip import Clip
 from bandmate.memory.lexicon import INTENSITY_WORDS, LexiconEntry, load_lexicon, scaled_recipe

@@ -10,6 +10,7 @@ import re
 
 from bandmate.agent.parser import Clause
 from bandmate.agent.plan import ExpectedChange, ToolCall
+from bandmate.agent.verify import NEW_STEM
 from bandmate.agent.view import SessionView
 
 # Intent -> regex cue on the normalised clause. Checked in this order; the first match wins.
@@ -210,7 +211,21 @@ def _build_inpaint(c, v):
     where = (f"bar {a}" if a == b else f"bars {a}–{b}") if "start_bar" in args else "the range"
     return [ToolCall(tool="inpaint", args=args, why=f"{instruction} in {where}")], \
         f"Regenerating {where} as a {instruction}{' on ' + ', '.join(stems) if stems else ''}, joined " \
-        "seamlessly to what comes before and after.", [exp("duration_s", "same", "mix")]
+        "seamlessly to what comes before and after.", _inpaint_proof(instruction, stems, v)
+
+
+def _inpaint_proof(instruction: str, stems: list[str], v) -> list:
+    """What shows the new bars are what was asked, measured over those bars (``agent.verify`` cuts the
+    range from the step): a fill or a build adds hits, a breakdown thins them; a plain new take has no
+    direction to prove (an unchanged length would prove nothing)."""
+    where = next((s for s in stems if s in v.stems), "mix")
+    if re.search(r"fill|build", instruction):
+        # a fill plays sixteenths; over its bar at least eighths' worth of hits must be heard
+        eighths = 2 * (v.state.tempo_bpm or 120.0) / 60
+        return [exp("onset_rate", "up", where).model_copy(update={"at_least": round(eighths, 3)})]
+    if re.search(r"breakdown|sparse", instruction):
+        return [exp("onset_rate", "down", where)]
+    return []
 
 
 def _build_continue(c, v):
@@ -234,7 +249,7 @@ def _build_add_stem(c, v):
         where = f" in bar {a}" if a == b else f" in bars {a}–{b}"
     return [*pre, ToolCall(tool="add_stem", args=args, why=f"write a {inst} part{where}")], \
         f"Adding a {inst} part{where} that follows the session's tempo, key, chords and groove.", \
-        [exp("stem_count", "up", "mix")]
+        [exp("stem_count", "up", "mix"), exp("loudness_lufs", "up", NEW_STEM)]
 
 
 NOTE_PC = {"c": 0, "c#": 1, "db": 1, "d": 2, "d#": 3, "eb": 3, "e": 4, "f": 5, "f#": 6, "gb": 6, "g": 7,

@@ -122,7 +122,7 @@ def _history_problems(call, view: SessionView) -> list[dict]:
 
 
 def _expected_problems(call, view: SessionView) -> list[dict]:
-    from bandmate.agent.executor import SESSION_MEASURES
+    from bandmate.agent.verify import SESSION_MEASURES
     from bandmate.core.measures import MEASURE_NAMES
 
     out = []

@@ -20,10 +20,14 @@ class ExpectedChange(BaseModel):
     target: str = "mix"
     min_change: float | None = Field(None, description="Smallest change that counts, in the measure's unit.")
     clause: int = Field(0, ge=0, description="Which part of the request this belongs to (0-based).")
+    at_least: float | None = Field(None, description="For a change a tool makes by construction (a fill, a new "
+                                   "part): the value after must reach this, and not fall noticeably, whatever "
+                                   "it was before (e.g. onsets per second in a fill's bars).")
 
     def text(self) -> str:
         arrow = {"up": "↑", "down": "↓", "same": "="}[self.direction]
-        return f"{self.measure} {arrow} on {self.target}"
+        floor = f" (≥ {self.at_least:g})" if self.at_least is not None else ""
+        return f"{self.measure} {arrow}{floor} on {self.target}"
 
 
 class ToolCall(BaseModel):
@@ -76,6 +80,10 @@ class Plan(BaseModel):
     notes: list[str] = Field(default_factory=list, description="Things the user should know (fallbacks).")
     replan: bool = Field(False, description="Run these steps, then plan the request again (e.g. bars need "
                                             "the tempo that analysis is about to measure).")
+    allow_clipping: bool = Field(False, description="The user asked for peaks over -0.3 dBFS true peak (e.g. "
+                                                    "'let it clip'): skip the level-safety stage of the mix bus.")
+    keep_dynamics: bool = Field(False, description="The user asked not to squash it: the level-safety stage "
+                                                   "limits peaks by at most 1 dB and turns the rest down.")
 
     @model_validator(mode="after")
     def _consistent(self):

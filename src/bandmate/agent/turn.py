@@ -16,6 +16,7 @@ from bandmate.agent import answers
 from bandmate.agent.executor import Execution, execute
 from bandmate.agent.parser import parse
 from bandmate.agent.plan import Plan
+from bandmate.agent.verify import Verdict, report_lines, verify
 from bandmate.agent.view import SessionView
 from bandmate.core import measures
 from bandmate.core.errors import BandmateError
@@ -136,8 +137,9 @@ class Agent:
             else:
                 res.execution = execute(plan, session, self.registry, settings=self.settings,
                                         backends=self.backends)
-                res.adjusted = self._adjust_once(plan, session, res.execution, before)
-                res.message = self._report(plan, res.execution, res.adjusted)
+                verdict = self._verify(plan, session, res.execution, before)
+                res.adjusted = verdict.adjusted
+                res.message = self._report(plan, res.execution, verdict)
         except BandmateError as err:
             res.message = f"Could not do that: {err}"
         res.exec_s = time.perf_counter() - t0
@@ -188,39 +190,26 @@ class Agent:
         return answers.answer(plan.question or "general", view, measured=bool(plan.steps), loudness_lufs=lufs,
                               **rng)
 
-    def _adjust_once(self, plan: Plan, session: Session, ex: Execution, before: int) -> bool:
-        """If the change went the wrong way, undo it; if it was too small to hear, apply it once more."""
-        if not ex.ok or not ex.measured:
-            return False
-        if any(not m.ok and m.error is None for m in ex.measured if m.expected.direction != "same"):
-            while session.head.id != before and session.head.parent is not None:
-                session.undo()
-            return True
-        weak = {m.expected.clause for m in ex.measured if m.ok and not m.noticeable}
-        if all(m.ok for m in ex.measured) and weak:
-            # only the parts of the request whose change was too small are applied once more
-            redo = plan.model_copy(update={"steps": [s for s in plan.steps if s.clause in weak]})
+    def _verify(self, plan: Plan, session: Session, ex: Execution, before: int) -> Verdict:
+        """Measure, judge and adjust once (``agent.verify``); the extra pass joins this turn's steps."""
+
+        def run_again(redo: Plan) -> bool:
             again = execute(redo, session, self.registry, settings=self.settings, backends=self.backends,
                             turn=ex.turn)
-            if again.ok:
-                from bandmate.agent.executor import measure_expected
+            ex.outcomes += again.outcomes
+            return again.ok
 
-                ex.outcomes += again.outcomes
-                ex.measured = measure_expected(session, plan.expected, before, session.head.id)
-                return True
-        return False
+        verdict = verify(plan, session, before, adjust=ex.ok, run_again=run_again)
+        ex.measured = verdict.measured
+        return verdict
 
-    def _report(self, plan: Plan, ex: Execution, adjusted: bool) -> str:
+    def _report(self, plan: Plan, ex: Execution, verdict: Verdict) -> str:
         lines = [plan.explanation]
         if not ex.ok:
             lines.append(f"Stopped: {ex.error}. The session is unchanged by that step.")
-        for m in ex.measured:
-            lines.append("Measured: " + m.text())
-        wrong = [m for m in ex.measured if not m.ok and m.error is None and m.expected.direction != "same"]
-        if adjusted and wrong:
-            lines.append("That went the wrong way, so I undid it. Try describing it differently, or correct me.")
-        elif adjusted:
-            lines.append("The first pass was too subtle to hear, so I applied it once more.")
+        lines += report_lines(verdict)
+        lines += [f"Level safety after {o.tool}: {o.safety} (kept under -0.3 dBFS true peak)"
+                  for o in ex.outcomes if o.safety and verdict.decision != "undo"]
         lines += [f"Note: {n}" for n in plan.notes]
         return "\n".join(line for line in lines if line)
 

@@ -11,7 +11,7 @@ Conventions
   ``stem_count`` counts the version's stems. Every other name is a ``core.measures`` measure of the
   target clip (a stem, or the mix).
 - Without ``min_change``, "up"/"down" must exceed what Bandmate itself calls noticeable
-  (``agent.executor.NOTICEABLE``: e.g. 0.5 dB for levels, 2 % for centroid), and "same" must stay below
+  (``agent.verify.NOTICEABLE``: e.g. 0.5 dB for levels, 2 % for centroid), and "same" must stay below
   it. ``key`` moves are signed semitone distances between tonics (-5..+6); "same" also needs the same mode.
 - A preserved stem is unchanged when its SI-SDR against before is at least ``PRESERVE_SI_SDR_DB``, its
   level moved less than ``PRESERVE_LEVEL_DB`` (SI-SDR alone is blind to a gain change) and its mixer
@@ -163,7 +163,7 @@ def mix_peak_dbfs(probe: Probe, which: str = "after") -> float:
 # ---- judging ------------------------------------------------------------------------------------
 def default_threshold(measure: str, before: float) -> float:
     """What Bandmate calls a noticeable change of ``measure`` from ``before`` (in the measure's unit)."""
-    from bandmate.agent.executor import NOTICEABLE, RELATIVE
+    from bandmate.agent.verify import NOTICEABLE, RELATIVE
 
     family = measure.split(":", 1)[0]
     need = NOTICEABLE.get(family, 0.0)

@@ -26,12 +26,17 @@ class LimiterArgs(RangeArgs):
                                                              "short is louder but can pump or distort.")
 
 
-def limit(x: np.ndarray, sample_rate: int, *, threshold_db: float, release_ms: float) -> np.ndarray:
-    """Peak-limit ``x`` (channels, frames) to ``threshold_db`` with look-ahead and smooth release."""
+def limit(x: np.ndarray, sample_rate: int, *, threshold_db: float, release_ms: float,
+          peak: np.ndarray | None = None) -> np.ndarray:
+    """Peak-limit ``x`` (channels, frames) to ``threshold_db`` with look-ahead and smooth release.
+
+    ``peak``: the level to keep under the threshold per frame (default: the sample peak over channels;
+    the level-safety stage passes a true-peak envelope).
+    """
     from numpy.lib.stride_tricks import sliding_window_view
 
     thr = 10 ** (threshold_db / 20)
-    peak = np.abs(x).max(axis=0)
+    peak = np.abs(x).max(axis=0) if peak is None else peak
     if peak.max() <= thr:
         return x
     need = np.minimum(1.0, thr / np.maximum(peak, 1e-12))

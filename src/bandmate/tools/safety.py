@@ -1,0 +1,100 @@
+"""Level safety: the last stage of the mix bus keeps every edited mix at or under a true-peak ceiling.
+
+Conventions
+-----------
+- The ceiling is ``CEILING_DBFS`` (-0.3 dBFS) *true peak*, read as ``core.measures.peak_dbfs`` reads it
+  (4x oversampled, so peaks between samples count).
+- The stage is transparent: a mix already under the ceiling is returned untouched (the same object);
+  over it, a look-ahead peak limiter (``tools.limiter``) driven by the oversampled peak envelope pulls
+  only the overs down, and a final static trim of at most a few hundredths of a dB covers what the
+  smooth gain curve leaves between samples. The limiter takes at most ``LIMIT_DB`` (3 dB) off the
+  peaks, ``GENTLE_LIMIT_DB`` (1 dB) with ``keep_dynamics`` ("louder but don't squash it"); a plain gain
+  cut before it takes whatever is over that, so the stage never squashes a mix audibly.
+- It acts on every committed mix (``tools.run``) unless the caller allows clipping (``allow_clipping``:
+  the user asked for it), and says so: ``SafetyAction.text()`` reads "safety limiter: peak +2.6 → -0.3
+  dBFS" and is recorded on the step and in the turn's report.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from bandmate.core import measures
+from bandmate.core.clip import Clip
+
+CEILING_DBFS = -0.3
+LIMIT_DB = 3.0  # the most the limiter takes off the peaks: beyond that a limiter is no longer transparent
+GENTLE_LIMIT_DB = 1.0  # keep_dynamics: the most it may take (about 1 dB of crest factor)
+_AIM_DB = 0.02  # the limiter aims this far under the ceiling, so the inter-sample check rarely trims
+_RELEASE_MS = 80.0
+_SURE_SAFE_DB = 6.0  # a sample peak this far under the ceiling cannot have a true peak over it in practice
+_CHUNK, _PAD = 1 << 18, 64
+
+
+@dataclass(frozen=True)
+class SafetyAction:
+    peak_before_dbfs: float
+    peak_after_dbfs: float
+    ceiling_dbfs: float = CEILING_DBFS
+    trim_db: float = 0.0  # static gain taken off before limiting (keep_dynamics)
+
+    def text(self) -> str:
+        how = f" ({self.trim_db:.1f} dB of it as plain gain, to keep the dynamics)" if self.trim_db else ""
+        return f"safety limiter: peak {self.peak_before_dbfs:+.1f} → {self.peak_after_dbfs:+.1f} dBFS{how}"
+
+    def to_json(self) -> dict[str, float | str]:
+        return {"peak_before_dbfs": round(self.peak_before_dbfs, 3), "peak_after_dbfs": round(self.peak_after_dbfs, 3),
+                "ceiling_dbfs": self.ceiling_dbfs, "trim_db": self.trim_db, "text": self.text()}
+
+
+def true_peak_envelope(x: np.ndarray) -> np.ndarray:
+    """Per frame of ``x`` (channels, frames): the largest absolute value of any channel, itself or in
+    the 4x-oversampled stretch that follows it up to the next frame."""
+    from scipy.signal import resample_poly
+
+    k = measures.TRUE_PEAK_OVERSAMPLE
+    n = x.shape[1]
+    env = np.abs(x).max(axis=0).astype(np.float64)
+    for start in range(0, n, _CHUNK):
+        lo, hi = max(0, start - _PAD), min(n, start + _CHUNK + _PAD)
+        up = np.abs(resample_poly(x[:, lo:hi].astype(np.float64), k, 1, axis=1)).max(axis=0)
+        stop = min(n, start + _CHUNK)
+        seg = up[(start - lo) * k:(stop - lo) * k].reshape(-1, k).max(axis=1)
+        env[start:stop] = np.maximum(env[start:stop], seg)
+    return env
+
+
+def make_safe(mix: Clip, *, ceiling_dbfs: float = CEILING_DBFS,
+              keep_dynamics: bool = False) -> tuple[Clip, SafetyAction | None]:
+    """``mix`` brought to a true peak at or under ``ceiling_dbfs``; the action taken, or None if none was needed.
+
+    The limiter shaves at most ``LIMIT_DB`` off the peaks, or ``GENTLE_LIMIT_DB`` with ``keep_dynamics``
+    (the user said "don't squash it"); a plain gain cut takes the rest, so the crest factor falls by
+    no more than that.
+    """
+    x = mix.samples
+    sample_peak = float(np.abs(x).max()) if x.size else 0.0
+    if sample_peak <= 10 ** ((ceiling_dbfs - _SURE_SAFE_DB) / 20):
+        return mix, None
+    before = measures.peak_dbfs(mix)
+    if before <= ceiling_dbfs:
+        return mix, None
+    over = before - ceiling_dbfs
+    trim_db = max(0.0, over - (GENTLE_LIMIT_DB if keep_dynamics else LIMIT_DB))
+    y = x * np.float32(10 ** (-trim_db / 20)) if trim_db else x
+    y = _limit_true_peak(y, mix.sample_rate, ceiling_dbfs - _AIM_DB)
+    out = mix.replace(y, f"safety limiter {ceiling_dbfs:g} dBFS true peak")
+    after = measures.peak_dbfs(out)
+    if after > ceiling_dbfs:  # the smooth gain let an inter-sample peak through: trim the rest
+        out = out.replace(y * np.float32(10 ** ((ceiling_dbfs - after - 0.01) / 20)), "safety trim")
+        after = measures.peak_dbfs(out)
+    return out, SafetyAction(before, after, ceiling_dbfs, round(trim_db, 3))
+
+
+def _limit_true_peak(x: np.ndarray, sample_rate: int, threshold_db: float) -> np.ndarray:
+    from bandmate.tools.limiter import limit
+
+    return limit(x, sample_rate, threshold_db=threshold_db, release_ms=_RELEASE_MS,
+                 peak=true_peak_envelope(x)).astype(np.float32)
