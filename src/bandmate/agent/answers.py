@@ -56,3 +56,45 @@ def answer(topic: str, view: SessionView, *, start_bar: int | None = None, end_b
     if view.stems:
         parts.append("stems: " + ", ".join(view.stems))
     return "This session: " + "; ".join(parts) + "."
+
+
+SOUNDING_DB = -50.0   # quieter than this (RMS dBFS) in the range is silence
+BELOW_OWN_DB = 30.0   # and a part this far under its own level elsewhere is only bleed or a tail
+
+
+def playing(session, view: SessionView, *, bars: tuple[int, int] | None = None,
+            seconds: tuple[float, float] | None = None) -> str:
+    """Which parts sound in a range ("what's playing in bar 3"), measured as RMS level per stem."""
+    st = view.state
+    where, span = "over the whole piece", (0.0, view.duration_s)
+    if bars is not None and st.tempo_bpm:
+        g = Grid(st.tempo_bpm, meter_beats(st.time_signature), st.offset_s)
+        span = g.bars_to_range_s(*bars)
+        where = f"in bar {bars[0]}" if bars[0] == bars[1] else f"in bars {bars[0]}–{bars[1]}"
+    elif seconds is not None:
+        span, where = seconds, f"from {seconds[0]:g} to {seconds[1]:g} s"
+    if span[0] >= view.duration_s:
+        return f"The piece is {view.duration_s:.1f} s long, so there is nothing {where}."
+    if not view.stems:
+        level = _rms_db(session.mix().samples, session.mix().sample_rate, span)
+        return (f"Only the mixed track is here (no stems yet): it plays at {level:.0f} dBFS RMS {where}. "
+                "Ask me to separate it to hear which parts are in it.")
+    on, off = [], []
+    for name in view.stems:
+        clip = session.stem(name)
+        level = _rms_db(clip.samples, clip.sample_rate, span)
+        whole = _rms_db(clip.samples, clip.sample_rate, (0.0, clip.duration_s))
+        (on if level > SOUNDING_DB and level > whole - BELOW_OWN_DB else off).append((name, level))
+    said = ", ".join(f"{n} ({db:.0f} dBFS)" for n, db in on) or "nothing"
+    rest = f"; silent: {', '.join(n for n, _ in off)}" if off else ""
+    return f"Playing {where}: {said}{rest} (RMS level measured on each stem)."
+
+
+def _rms_db(samples, sample_rate: int, span: tuple[float, float]) -> float:
+    import numpy as np
+
+    a, b = int(max(0.0, span[0]) * sample_rate), int(max(0.0, span[1]) * sample_rate)
+    x = samples[:, a:b]
+    if x.size == 0:
+        return -120.0
+    return float(10 * np.log10(np.mean(np.square(x, dtype=np.float64)) + 1e-12))

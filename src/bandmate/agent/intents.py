@@ -372,3 +372,51 @@ def _build_generate(c, v):
         args["bars"] = int(c.numbers["bars"])
     return [ToolCall(tool="generate", args=args, why="compose and render a new arrangement")], \
         "Writing a new arrangement from your description.", []
+
+
+# words musicians use to describe a part's sound; the composer takes them up only inside an instrument
+# name it knows ("distorted guitar", "warm pad"), otherwise the reply says they were not used
+TONE_WORDS = ("distorted", "overdriven", "fuzzy", "fuzz", "gritty", "dirty", "crunchy", "clean", "muted",
+              "muffled", "warm", "lush", "punchy", "airy", "wet", "dry", "reverby", "vintage", "tape", "vinyl",
+              "dusty", "saturated", "heavy", "soft", "gentle", "hard-hitting", "breathy", "detuned", "wobbly",
+              "glitchy", "crispy", "crisp", "shimmering", "twangy", "bright", "distant", "intimate")
+TEMPO_WORDS = ("slow", "fast", "uptempo", "up-tempo", "downtempo", "quick", "slowly")
+OTHER_INSTRUMENTS = ("harp", "banjo", "ukulele", "mandolin", "accordion", "harmonica", "sitar", "tabla", "bagpipes",
+                     "clarinet", "oboe", "bassoon", "tuba", "trombone", "xylophone", "steel drums", "kalimba",
+                     "theremin", "harpsichord", "timpani", "congas", "bongos", "tambourine", "cowbell", "shaker",
+                     "viola", "french horn", "koto", "didgeridoo", "celesta")
+
+
+def unread_controls(prompt: str) -> list[str]:
+    """Notes naming each control stated in a generation prompt that the composer will not use."""
+    from bandmate.core.errors import ToolInputError
+    from bandmate.tools.backends.composer.controls import MOODS
+    from bandmate.tools.backends.composer.presets import INSTRUMENTS
+    from bandmate.tools.backends.composer.prompt import read_prompt
+
+    try:
+        controls = read_prompt(prompt)
+    except ToolInputError:
+        return []  # the generate call itself reports what is wrong with the prompt
+    t = " " + prompt.lower() + " "
+    read_phrases = [p for p in sorted(INSTRUMENTS, key=len, reverse=True) if " " in p and _says(t, p)]
+    covered = " ".join(read_phrases)
+    notes = []
+    moods = [m for m in MOODS if _says(t, m) and m != (controls.mood or "")]
+    if moods and controls.mood:
+        notes.append(f"I compose with one mood word and used '{controls.mood}'; "
+                     f"{', '.join(repr(m) for m in moods)} not used")
+    tones = [w for w in TONE_WORDS if _says(t, w) and not _says(covered, w) and w not in MOODS]
+    if tones:
+        notes.append(f"the composer has no control for {', '.join(repr(w) for w in tones)}: ask for it as an "
+                     f"edit once the music is made (e.g. 'make it more {tones[0]}')")
+    if controls.tempo_bpm is None and (said := [w for w in TEMPO_WORDS if _says(t, w)]):
+        notes.append(f"'{said[0]}' sets no exact tempo, so the style's tempo was used (say a BPM to set it)")
+    missing = [w for w in OTHER_INSTRUMENTS if _says(t, w) and w not in INSTRUMENTS]
+    if missing:
+        notes.append(f"no {', '.join(missing)} in my instrument set, so the arrangement has none")
+    return notes
+
+
+def _says(text: str, phrase: str) -> bool:
+    return re.search(rf"(?<![\w-]){re.escape(phrase)}(?![\w-])", text) is not None

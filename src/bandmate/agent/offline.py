@@ -11,10 +11,19 @@ from __future__ import annotations
 import re
 
 from bandmate.agent import intents
+from bandmate.agent.constraints import enforce, read_constraints
 from bandmate.agent.followups import followup
 from bandmate.agent.intent_matcher import IntentMatcher, neutral
 from bandmate.agent.parser import Clause, parse, resolve_stem
-from bandmate.agent.plan import Clarification, ExpectedChange, HistoryMove, Plan, ToolCall
+from bandmate.agent.plan import (
+    AskedRange,
+    Clarification,
+    Constraint,
+    ExpectedChange,
+    HistoryMove,
+    Plan,
+    ToolCall,
+)
 from bandmate.agent.view import SessionView
 from bandmate.agent.vocabulary import STEM_ALIASES
 from bandmate.agent.wording import describe_call
@@ -46,20 +55,26 @@ class OfflinePlanner:
     def plan(self, request: str, view: SessionView, *, user: str = "default") -> Plan:
         if not request or not request.strip():
             return _clarify("What would you like to change?", "default")
-        clauses = parse(request, view.stems)
+        constraints, rest = read_constraints(request, view.stems)
+        if not rest:  # "leave it as it is": nothing to do, and nothing done
+            return Plan(kind="answer", question="nothing", topics=["nothing"], constraints=constraints,
+                        planner=self.name, explanation="Leaving it exactly as it is.")
+        clauses = parse(rest, view.stems)
+        if view.empty or intents.cue_intent(clauses[0], view) == "generate":
+            clauses = parse(rest, view.stems, weak=False)  # a prompt's commas and "and"s are one request
         first = clauses[0]
         if first.history and len(clauses) == 1:
             return _history(first)
         moves = [c for c in clauses if c.history]
         if moves and all(c.history or (not c.stems and len(c.text.split()) <= 3) for c in clauses):
             return _history(moves[0])  # "too much, undo that": the comment only explains the undo
-        if first.question:
-            return self._answer(first, view)
+        if first.question or (any(c.topics for c in clauses) and all(c.topics or _filler(c) for c in clauses)):
+            return self._answer(clauses, view, constraints)
         if any(c.range is not None and c.range.unit == "bars" for c in clauses) and not view.state.tempo_bpm \
                 and not view.empty:
             return Plan(kind="edit", steps=[ToolCall(tool="analyze", args={}, why="find the bars")], replan=True,
                         explanation="Bars need the tempo, so I'm measuring tempo, beats, key and chords first.",
-                        planner=self.name)
+                        planner=self.name, constraints=constraints)
         steps: list[ToolCall] = []
         expected: list[ExpectedChange] = []
         texts, terms, notes = [], [], []
@@ -82,8 +97,13 @@ class OfflinePlanner:
         notes += dropped
         if not steps:
             return _clarify("I could not turn that into an edit I can run. What should change?", "default")
+        steps, refused = enforce(steps, constraints, view.stems)
+        if refused:
+            return _refuse(refused, rest, constraints)
+        if any(s.tool == "generate" for s in steps):
+            notes += intents.unread_controls(" ".join(s.args.get("prompt", "") for s in steps if s.tool == "generate"))
         return Plan(kind="edit", steps=steps, explanation=" Then ".join(texts), expected=expected,
-                    planner=self.name, terms=terms, notes=notes)
+                    planner=self.name, terms=terms, notes=notes, constraints=constraints)
 
     # ---- one clause -------------------------------------------------------------------------------
     def _clause(self, clause: Clause, view: SessionView, user: str):
@@ -258,17 +278,28 @@ class OfflinePlanner:
         s, text, e, used = self._from_term(self.kb.lexicon[hits[0].term], meaning_clause, view)
         return s, f"You told me '{hit.term}' means {hit.meaning}. " + text, e, [f"correction:{hit.term}", *used]
 
-    def _answer(self, clause: Clause, view: SessionView) -> Plan:
-        topic = clause.question or "general"
+    def _answer(self, clauses: list[Clause], view: SessionView, constraints: list[Constraint]) -> Plan:
+        """Answer every topic asked; analysis (a state-only version, the audio untouched) only when needed."""
+        topics = list(dict.fromkeys(t for c in clauses for t in c.topics)) or [clauses[0].question or "general"]
+        if "playing" in topics and "stems" in topics:
+            topics.remove("stems")  # "what's in bar 3" asks what plays there
         st = view.state
+        said = next((c.range for c in clauses if c.range is not None), None)
         need = {"key": st.key is None, "tempo": not st.tempo_bpm, "chords": not st.chords,
-                "time_signature": not st.tempo_bpm}.get(topic, False)
-        steps = [ToolCall(tool="analyze", args={}, why=f"measure the {topic}")] if need and not view.empty else []
+                "time_signature": not st.tempo_bpm}
+        bars_unknown = said is not None and said.unit == "bars" and not st.tempo_bpm
+        analyse = (any(need.get(t, False) for t in topics) or bars_unknown) and not view.empty
+        steps = [ToolCall(tool="analyze", args={}, why=f"measure the {' and '.join(topics)}")] if analyse else []
         steps, notes = self._validate(steps)
-        rng = intents.bar_args(clause, view) if clause.range else {}
-        return Plan(kind="answer", steps=steps, question=topic, planner=self.name, notes=notes,
-                    explanation=f"Answering from {'analysis of the audio' if steps else 'the session state'}"
-                                + (f" for bars {rng['start_bar']}–{rng['end_bar']}" if "start_bar" in rng else ""))
+        asked = AskedRange(unit=said.unit, start=said.start, end=said.end, relative=said.relative,
+                           count=said.count) if said is not None else None
+        where = ""
+        if said is not None and said.unit == "bars" and said.relative is None:
+            a, b = int(said.start), int(said.end if said.end is not None else said.start)
+            where = f" for bar {a}" if a == b else f" for bars {a}–{b}"
+        return Plan(kind="answer", steps=steps, question=topics[0], topics=topics, asked_range=asked,
+                    planner=self.name, notes=notes, constraints=constraints,
+                    explanation=f"Answering from {'analysis of the audio' if steps else 'the session state'}{where}")
 
     def _validate(self, steps: list[ToolCall]) -> tuple[list[ToolCall], list[str]]:
         """Keep calls whose arguments validate against the registry; say why others were dropped."""
@@ -329,6 +360,21 @@ def _clarify(question: str, topic: str) -> Plan:
     opts = CLARIFY_OPTIONS.get(topic, CLARIFY_OPTIONS["default"])
     return Plan(kind="clarify", clarification=Clarification(question=question, options=opts),
                 explanation=question)
+
+
+def _refuse(message: str, rest: str, constraints: list[Constraint]) -> Plan:
+    """A plan that would break a stated constraint is not run: say which, and offer the two ways out."""
+    options = [f"{rest} anyway"[:120], "leave it as it is"]
+    return Plan(kind="clarify", clarification=Clarification(question=f"{message} Should I do it anyway?",
+                                                            options=options),
+                explanation=message, constraints=constraints)
+
+
+FILLER_WORDS = {"please", "thanks", "ok", "okay", "so", "and", "just", "hey", "quick", "question", "btw"}
+
+
+def _filler(clause: Clause) -> bool:
+    return not set(re.findall(r"[a-z']+", clause.text)) - FILLER_WORDS
 
 
 def _which_stem(need) -> Plan:

@@ -68,6 +68,8 @@ class Clause:
     history: tuple[str, int] | None = None  # ('undo', n) | ('redo', n) | ('checkout', version) | ('back', n)
     instrument: str | None = None  # for "add a walking bass": 'walking bass'
     complaint: bool = False        # "the vocals sound muddy": a statement of a problem asks for less of it
+    topics: list[str] = field(default_factory=list)  # every topic a question asks about
+    inherited: bool = False        # stems taken from an earlier clause of the same sentence
 
 
 def normalise(text: str) -> str:
@@ -78,17 +80,28 @@ def normalise(text: str) -> str:
     return t
 
 
-def split_clauses(text: str) -> list[str]:
-    """Split a request into sequential actions on 'then', ';', '.', and 'and'/',' before a new verb."""
+def split_sentences(text: str, *, weak: bool = True) -> list[list[str]]:
+    """The request as sentences (split on 'then', ';', '.'), each a list of its clauses.
+
+    With ``weak`` (the default) a sentence is also split on 'and'/',' before a new verb or amount; a
+    generation prompt is read with ``weak=False``, so "strings and piano, slow and sad" stays one request.
+    """
     t = normalise(text)
     parts = re.split(r"\s*(?:;|\.\s|\band then\b|\bafter that\b|, then\b|\bthen\b)\s*", t)
-    out: list[str] = []
+    out: list[list[str]] = []
     verbs = "|".join(ACTION_VERBS)
     for p in parts:
         pieces = re.split(rf"\s*(?:,\s*and|\band|,|\bplus|\balso)\s+(?=(?:{verbs})\b|(?:a bit|a little|much|more|less)\b)",
-                          p)
-        out += [x.strip(" ,.!?") for x in pieces if x and x.strip(" ,.!?")]
-    return out or [t]
+                          p) if weak else [p]
+        kept = [x.strip(" ,.!?") for x in pieces if x and x.strip(" ,.!?")]
+        if kept:
+            out.append(kept)
+    return out or [[t]]
+
+
+def split_clauses(text: str, *, weak: bool = True) -> list[str]:
+    """Split a request into sequential actions on 'then', ';', '.', and 'and'/',' before a new verb."""
+    return [c for sentence in split_sentences(text, weak=weak) for c in sentence]
 
 
 def find_stems(text: str, known: list[str] | None = None) -> list[str]:
@@ -275,16 +288,40 @@ def find_history(text: str) -> tuple[str, int] | None:
     return None
 
 
+QUESTION_START = re.compile(
+    r"^(?:(?:so|ok|okay|hey|um|hmm|quick question|btw|and|also)[,!]?\s+)*"
+    r"(?:what|whats|what's|wat|wats|which|how|hows|how's|where|when|who|whos|who's|is it|is this|is that|"
+    r"is there|are there|does|do you know|can you tell|could you tell|tell me|just tell me|i wonder|any idea|"
+    r"do we know|let me know)\b")
+ASKS = re.compile(r"\b(?:just tell me|tell me|let me know|i want to know|i'd like to know|i wonder)\b")
+SUGGESTS = re.compile(r"^(?:what about|how about|what if|how do i make|how can we make)\b")
+
+
 def find_question(text: str) -> str | None:
-    t = text.lower().strip()
-    is_q = t.endswith("?") or re.match(r"^(what|which|how|is it|is this|does|do you|can you tell|tell me|"
-                                       r"where|when|who)\b", t)
-    if not is_q or re.match(r"^(can you|could you|would you)\s+(make|add|remove|turn|give|put|bring)", t):
-        return None
-    for topic, words in QUESTION_TOPICS.items():
-        if any(re.search(rf"\b{re.escape(w)}\b", t) for w in words):
-            return topic
-    return "general"
+    """The first topic asked about ('key', 'tempo', 'playing'…), 'general', or None for a request."""
+    topics = find_topics(text)
+    return topics[0] if topics else None
+
+
+def find_topics(text: str) -> list[str]:
+    """Every topic a question asks about, in the order asked; [] when ``text`` is not a question.
+
+    "whats the bpm" and "don't change anything, just tell me the key and tempo" are questions;
+    "can you make it brighter?" and "how about more reverb" are requests.
+    """
+    t = normalise(text)
+    verbs = "|".join(ACTION_VERBS)
+    if SUGGESTS.match(t) or re.match(rf"^(?:can|could|would|will) you (?:please )?(?:just )?(?:{verbs})\b", t):
+        return []
+    starts = bool(QUESTION_START.match(t)) or bool(ASKS.search(t))
+    hits = sorted((m.start(), topic) for topic, words in QUESTION_TOPICS.items() for w in words
+                  if (m := re.search(rf"(?<![\w']){re.escape(w)}(?![\w'])", t)))
+    topics = list(dict.fromkeys(topic for _, topic in hits))
+    asked = t.endswith("?") and not re.match(rf"^(?:{verbs})\b", t) and (
+        topics or re.match(r"^(?:is|are|does|do|did|was|has)\b", t))
+    if not starts and not asked:
+        return []
+    return topics or ["general"]
 
 
 def find_negation(text: str) -> tuple[bool, bool]:
@@ -326,10 +363,37 @@ def parse_clause(text: str, known_stems: list[str] | None = None) -> Clause:
     tempo = numbers.get("bpm")
     return Clause(text=normalise(text), stems=find_stems(text, known_stems), range=find_range(text),
                   intensity=intensity, intensity_word=word, negated=negated, less=less, numbers=numbers,
-                  key=find_key(text), tempo_bpm=tempo, question=find_question(text),
+                  key=find_key(text), tempo_bpm=tempo, question=find_question(text), topics=find_topics(text),
                   history=find_history(text), instrument=find_instrument(text), complaint=find_complaint(text))
 
 
-def parse(text: str, known_stems: list[str] | None = None) -> list[Clause]:
-    """The request as a sequence of clauses, each with its exact parts parsed."""
-    return [parse_clause(c, known_stems) for c in split_clauses(text)]
+def parse(text: str, known_stems: list[str] | None = None, *, weak: bool = True) -> list[Clause]:
+    """The request as a sequence of clauses, each with its exact parts parsed.
+
+    A clause that names no part inherits the part named earlier in the same sentence: in "make the vocals
+    warmer and a bit louder" both clauses are about the vocals.
+    """
+    out: list[Clause] = []
+    for sentence in split_sentences(text, weak=weak):
+        clauses = [parse_clause(c, known_stems) for c in sentence]
+        inherit_stems(clauses)
+        out += clauses
+    return out
+
+
+ARRANGING = re.compile(r"\b(remove|drop|mute|solo|isolate|extract|take .* out|get rid|kill|lose|without|replace|"
+                       r"swap|add|bring in|layer|only|just the)\b")
+WHOLE = re.compile(r"\b(everything|whole|overall|all of it|the (mix|song|track|master)|tempo|bpm|key|semitones?|"
+                   r"octave|faster|slower|speed|transpose|longer|shorter|extend|trim|generate)\b")
+
+
+def inherit_stems(clauses: list[Clause]) -> None:
+    """Give a clause that names no part the part its sentence named before it (quality and level edits only)."""
+    named: list[str] = []
+    for c in clauses:
+        if c.stems:
+            named = [] if ARRANGING.search(c.text) or "mix" in c.stems else c.stems
+            continue
+        if named and not (c.question or c.history or c.key or c.tempo_bpm or WHOLE.search(c.text)
+                          or ARRANGING.search(c.text)):
+            c.stems, c.inherited = list(named), True

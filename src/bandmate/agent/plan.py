@@ -67,6 +67,34 @@ class HistoryMove(BaseModel):
     version: int | None = Field(None, ge=1, description="For checkout: the version to go back to.")
 
 
+ConstraintKind = Literal["no_change", "keep_tempo", "keep_key", "keep_length", "keep_dynamics", "keep_level",
+                         "keep_stem"]
+
+
+class Constraint(BaseModel):
+    """Something the user asked to stay as it is ("don't change the tempo", "keep the vocals as they are")."""
+
+    kind: ConstraintKind
+    stem: str | None = Field(None, description="For keep_stem: the part that must stay untouched.")
+    said: str = Field("", description="The words the user used, for messages.")
+
+    def text(self) -> str:
+        return {"no_change": "not to change anything", "keep_tempo": "not to change the tempo",
+                "keep_key": "not to change the key or pitch", "keep_length": "not to change the length",
+                "keep_dynamics": "not to squash the dynamics", "keep_level": "not to make it louder",
+                "keep_stem": f"to keep the {self.stem} as they are"}[self.kind]
+
+
+class AskedRange(BaseModel):
+    """A range as the user said it ("bar 3", "the last 4 bars"); resolved against the session when answering."""
+
+    unit: Literal["bars", "seconds"]
+    start: float | None = None
+    end: float | None = None
+    relative: Literal["first", "last"] | None = None
+    count: float | None = None
+
+
 class Plan(BaseModel):
     kind: Literal["edit", "clarify", "answer", "history"]
     steps: list[ToolCall] = Field(default_factory=list)
@@ -75,6 +103,10 @@ class Plan(BaseModel):
     clarification: Clarification | None = None
     history: HistoryMove | None = None
     question: str | None = Field(None, description="For answers: what was asked (e.g. 'key', 'chords').")
+    topics: list[str] = Field(default_factory=list, description="For answers: every topic asked, in order "
+                                                                "('the key and tempo' -> ['key', 'tempo']).")
+    asked_range: AskedRange | None = Field(None, description="For answers: the time range asked about, as said.")
+    constraints: list[Constraint] = Field(default_factory=list, description="What the user asked to keep.")
     planner: str = "offline"
     terms: list[str] = Field(default_factory=list, description="Lexicon terms the reading relied on.")
     notes: list[str] = Field(default_factory=list, description="Things the user should know (fallbacks).")

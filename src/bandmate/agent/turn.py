@@ -14,7 +14,7 @@ from typing import Any
 
 from bandmate.agent import answers
 from bandmate.agent.executor import Execution, execute
-from bandmate.agent.parser import parse
+from bandmate.agent.parser import Range
 from bandmate.agent.plan import Plan
 from bandmate.agent.verify import Verdict, report_lines, verify
 from bandmate.agent.view import SessionView
@@ -93,7 +93,7 @@ class Agent:
         res.plan_s = plan_s
         if created is not None:  # say what was made, then whatever the rest of the plan did
             summary = getattr(created.result, "summary", "") or plan.explanation
-            rest = res.message if plan.steps else ""
+            rest = res.message if plan.steps else "\n".join(f"Note: {n}" for n in plan.notes)
             res.message = "\n".join(x for x in (summary, rest) if x)
             res.version_before = None
         if plan.kind == "edit":
@@ -177,18 +177,30 @@ class Agent:
         return v
 
     def _answer(self, request: str, plan: Plan, session: Session, ex: Execution) -> str:
+        """Every topic the planner read, answered from the state (measured now if the plan analysed)."""
         view = SessionView.of(session)
-        clause = parse(request, view.stems)[0]
-        rng = {}
-        if clause.range is not None and clause.range.unit == "bars":
+        bars = seconds = None
+        if plan.asked_range is not None:
+            said = Range(**plan.asked_range.model_dump())
             try:
-                a, b = clause.range.resolve(total_bars=view.total_bars)
-                rng = {"start_bar": int(a), "end_bar": int(b)}
-            except ValueError:
-                rng = {}
-        lufs = measures.loudness_lufs(session.mix()) if plan.question == "loudness" else None
-        return answers.answer(plan.question or "general", view, measured=bool(plan.steps), loudness_lufs=lufs,
-                              **rng)
+                if said.unit == "bars":
+                    a, b = said.resolve(total_bars=view.total_bars)
+                    bars = (int(a), int(b))
+                else:
+                    seconds = said.resolve(total_s=view.duration_s)
+            except (ValueError, TypeError):
+                bars = seconds = None
+        parts = []
+        for topic in plan.topics or [plan.question or "general"]:
+            if topic == "nothing":
+                parts.append("Nothing changed.")
+            elif topic == "playing":
+                parts.append(answers.playing(session, view, bars=bars, seconds=seconds))
+            else:
+                lufs = measures.loudness_lufs(session.mix()) if topic == "loudness" else None
+                rng = {"start_bar": bars[0], "end_bar": bars[1]} if bars else {}
+                parts.append(answers.answer(topic, view, measured=bool(plan.steps), loudness_lufs=lufs, **rng))
+        return " ".join(parts)
 
     def _verify(self, plan: Plan, session: Session, ex: Execution, before: int) -> Verdict:
         """Measure, judge and adjust once (``agent.verify``); the extra pass joins this turn's steps."""

@@ -49,4 +49,5 @@ QUESTION_TOPICS = {
     "loudness": ("loud", "lufs", "loudness", "level"),
     "length": ("how long", "length", "duration", "how many bars"),
     "stems": ("stems", "instruments", "what's in", "what is in", "tracks"),
+    "playing": ("playing", "plays", "going on", "happening", "what's in bar", "what is in bar"),
 }

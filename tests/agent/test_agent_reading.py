@@ -1,0 +1,184 @@
+"""Reading requests the way musicians mean them (issue 8, failures 2 and 4).
+
+Questions never change the music; stated constraints are kept or the plan is refused; a clause with no
+part named inherits the sentence's part; a generation prompt is one request whatever its punctuation.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bandmate.agent.constraints import enforce, read_constraints
+from bandmate.agent.parser import find_topics, parse
+from bandmate.agent.plan import ToolCall
+from bandmate.agent.turn import Agent
+from bandmate.core.clip import Clip
+from bandmate.core.testsignals import mixture, noise, sine
+from bandmate.tools import default_registry
+
+
+@pytest.fixture
+def band(make_session):
+    """8 s at 120 BPM (4 bars): bass and keys play throughout, vocals only in bars 3–4."""
+    sr, n = 44100, 8 * 44100
+    tone = sine(330, 8.0, amplitude=0.2).samples.copy()
+    tone[:, : n // 2] = 0.0
+    vocals = Clip(tone, sr)
+    stems = {
+        "bass": mixture(sine(55, 8.0, amplitude=0.3), sine(110, 8.0, amplitude=0.15)),
+        "keys": mixture(sine(440, 8.0, amplitude=0.2), sine(3000, 8.0, amplitude=0.05)),
+        "drums": noise(8.0, amplitude=0.1, channels=1, color="pink", seed=3),
+        "vocals": vocals,
+    }
+    assert all(c.sample_rate == sr for c in stems.values())
+    return make_session(stems=stems, tempo_bpm=120, key="A minor")
+
+
+@pytest.fixture
+def agent(offline_planner, kb):
+    return Agent(planner=offline_planner, registry=default_registry(), kb=kb, user="reader")
+
+
+# ---- 1. questions never change the music ------------------------------------------------------------
+@pytest.mark.parametrize("text, topics", [
+    ("whats the bpm", ["tempo"]),
+    ("don't change anything, just tell me the key and tempo", ["key", "tempo"]),
+    ("what key is this in?", ["key"]),
+    ("how loud is it", ["loudness"]),
+    ("what's playing in bar 3", ["playing"]),
+    ("speed it up?", []),
+    ("can you make it brighter?", []),
+    ("how about more reverb", []),
+    ("maybe a bit brighter?", []),
+])
+def test_questions_are_recognised(text, topics):
+    assert find_topics(text) == topics
+
+
+@pytest.mark.parametrize("request_text, said", [
+    ("whats the bpm", "120 BPM"),
+    ("don't change anything, just tell me the key and tempo", "A minor"),
+    ("what key is this in?", "A minor"),
+    ("how loud is it", "LUFS"),
+])
+def test_a_question_is_answered_without_a_new_version(agent, band, request_text, said):
+    head, mix = band.head.id, band.mix().samples.copy()
+    res = agent.turn(request_text, band)
+    assert res.plan.kind == "answer" and not res.plan.steps
+    assert said in res.answer
+    assert band.head.id == head and np.array_equal(band.mix().samples, mix)
+
+
+def test_key_and_tempo_are_both_answered(agent, band):
+    res = agent.turn("don't change anything, just tell me the key and tempo", band)
+    assert res.plan.topics == ["key", "tempo"]
+    assert "A minor" in res.answer and "120 BPM" in res.answer
+    assert [c.kind for c in res.plan.constraints] == ["no_change"]
+
+
+def test_what_is_playing_in_a_bar_is_measured_per_stem(agent, band):
+    before = agent.turn("what's playing in bar 1", band).answer
+    after = agent.turn("what's playing in bar 3", band).answer
+    assert "vocals" in before.split("silent:")[1]          # the vocals enter in bar 3
+    assert "vocals" in after.split("silent:")[0] if "silent:" in after else "vocals" in after
+    assert band.head.id == 1
+
+
+def test_a_question_on_an_unanalysed_upload_keeps_the_audio_bit_identical(agent, make_session):
+    mix = mixture(sine(220, 6.0, amplitude=0.3), noise(6.0, amplitude=0.05, channels=1, seed=2))
+    session = make_session(mix=mix)
+    res = agent.turn("what key is this in?", session)
+    assert res.plan.kind == "answer" and res.plan.tools() == ["analyze"]
+    # analysis records what it measured in a state-only version: the audio is bit-identical
+    assert session.head.mix == session.version(1).mix
+    assert np.array_equal(session.mix().samples, session.mix(1).samples)
+
+
+# ---- 2. constraints -----------------------------------------------------------------------------------
+@pytest.mark.parametrize("text, kinds, rest", [
+    ("raise the key by 3 semitones, keep the tempo", ["keep_tempo"], "raise the key by 3 semitones"),
+    ("don't change the tempo, just move it up a semitone", ["keep_tempo"], "move it up a semitone"),
+    ("speed it up a touch without changing the pitch", ["keep_key"], "speed it up a touch"),
+    ("louder but don't squash it", ["keep_dynamics"], "louder"),
+    ("don't make it louder, just punchier", ["keep_level"], "punchier"),
+    ("keep the vocals as they are and make it brighter", ["keep_stem"], "make it brighter"),
+    ("more space in the mix, but leave the kick and bass dry", ["keep_stem", "keep_stem"], "more space in the mix"),
+    ("leave it as it is", ["no_change"], ""),
+    ("keep everything, just a different bassline", [], "keep everything, just a different bassline"),
+    ("don't change it too much", [], "don't change it too much"),
+])
+def test_constraints_are_read_and_taken_out_of_the_request(text, kinds, rest):
+    found, left = read_constraints(text, ["drums", "bass", "keys", "vocals"])
+    assert [c.kind for c in found] == kinds and left == rest
+
+
+def test_a_plan_that_breaks_a_constraint_is_refused_before_it_runs(agent, band):
+    head = band.head.id
+    res = agent.turn("speed it up, but don't change the tempo", band)
+    assert res.plan.kind == "clarify" and band.head.id == head
+    assert "not to change the tempo" in res.message and "time_stretch" in res.message
+
+
+def test_loud_but_not_squashed_uses_no_compressor(offline_planner, band_view):
+    plan = offline_planner.plan("make it louder but don't squash it", band_view)
+    assert plan.kind == "edit" and not {"compressor", "limiter"} & set(plan.tools())
+    assert [c.kind for c in plan.constraints] == ["keep_dynamics"]
+    refused = offline_planner.plan("compress the drums hard, but don't squash them", band_view)
+    assert refused.kind == "clarify" and "squash" in refused.explanation
+
+
+def test_a_kept_stem_is_left_out_of_a_whole_mix_edit(agent, band):
+    vocals = band.stem("vocals").samples.copy()
+    res = agent.turn("make it brighter but keep the vocals as they are", band)
+    assert res.plan.kind == "edit" and "vocals" not in res.plan.targets() and "mix" not in res.plan.targets()
+    assert np.array_equal(band.stem("vocals").samples, vocals)
+    assert not np.array_equal(band.stem("keys").samples, band.stem("keys", 1).samples)
+
+
+def test_enforce_names_the_constraint_for_a_step_on_the_kept_stem():
+    found, _ = read_constraints("don't touch the vocals", ["vocals", "drums"])
+    steps = [ToolCall(tool="eq", args={"target": "vocals", "high_shelf_db": 3.0})]
+    _, refused = enforce(steps, found, ["vocals", "drums"])
+    assert refused and "keep the vocals as they are" in refused
+
+
+# ---- 3. compound requests -----------------------------------------------------------------------------
+def test_a_clause_without_a_part_inherits_the_sentence_part():
+    a, b = parse("make the vocals warmer and a bit louder", ["drums", "bass", "vocals"])
+    assert a.stems == b.stems == ["vocals"] and b.inherited
+    first, second = parse("remove the vocals and make it brighter", ["drums", "bass", "vocals"])
+    assert second.stems == []           # the removed part is not the target of the next clause
+    *_, tempo = parse("make the vocals warmer and speed it up", ["vocals"])
+    assert tempo.stems == []            # tempo is the whole song's
+
+
+def test_warmer_and_louder_both_land_on_the_vocals(agent, band):
+    drums, keys = band.stem("drums").samples.copy(), band.stem("keys").samples.copy()
+    res = agent.turn("make the vocals warmer and a bit louder", band)
+    assert res.plan.kind == "edit" and res.plan.targets() == ["vocals"]
+    assert {"eq", "gain"} <= set(res.plan.tools())
+    assert np.array_equal(band.stem("drums").samples, drums) and np.array_equal(band.stem("keys").samples, keys)
+    loud = [m for m in res.execution.measured if m.expected.measure == "loudness_lufs"]
+    assert loud and loud[0].expected.target == "vocals" and loud[0].after > loud[0].before
+
+
+# ---- 4. a generation request is one request -------------------------------------------------------
+def test_a_generation_prompt_is_one_generate_call(offline_planner):
+    from bandmate.agent.view import SessionView
+
+    text = "cinematic strings and piano in D minor at 70 bpm, slow and sad"
+    plan = offline_planner.plan(text, SessionView())
+    assert plan.tools() == ["generate"]
+    assert plan.steps[0].args["prompt"] == text.lower()
+
+
+def test_controls_the_composer_cannot_use_are_named(offline_planner):
+    from bandmate.agent.view import SessionView
+
+    plan = offline_planner.plan("a distorted rock song with brushes and a harp, happy", SessionView())
+    assert plan.tools() == ["generate"]
+    said = " ".join(plan.notes)
+    assert "'distorted'" in said and "harp" in said and "brushes" not in said
+    clean = offline_planner.plan("cinematic strings and piano in D minor at 70 bpm, slow and sad", SessionView())
+    assert clean.notes == []   # every control there is read: instruments, key, tempo, mood
