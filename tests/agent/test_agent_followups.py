@@ -6,7 +6,7 @@ import pytest
 
 from bandmate.agent.turn import Agent
 from bandmate.agent.view import SessionView
-from bandmate.core.measures import band_db
+from bandmate.core.measures import ambience_db, band_db
 from bandmate.tools import default_registry
 
 
@@ -61,3 +61,86 @@ def test_undo_and_redo_move_by_whole_turns(agent, band):
     assert after > 2
     assert agent.turn("undo that", band).version_after == 1
     assert agent.turn("redo", band).version_after == after
+
+
+# ---- issue 8, failure 6: follow-ups resolve against the previous turn's tools, target and size ----------
+def _lineage(session) -> list[str]:
+    """The tools of every version between the first one and the head (what is in effect now)."""
+    tools, v = [], session.head
+    while v.parent is not None:
+        tools.append(v.step["tool"])
+        v = session.version(v.parent)
+    return tools[::-1]
+
+
+def test_less_after_reverb_redoes_it_smaller_and_measures_less(agent, plucked_band):
+    first = agent.turn("add some reverb to the drums", plucked_band)
+    assert first.plan.tools() == ["reverb"] and first.version_after != first.version_before
+    wet = ambience_db(plucked_band.stem("drums"))
+    dry = ambience_db(plucked_band.stem("drums", first.version_before))
+    res = agent.turn("less", plucked_band)
+    assert res.plan.kind == "edit" and res.plan.tools() == ["reverb"]
+    assert res.plan.steps[0].target == "drums"
+    assert res.plan.steps[0].args["wet_level"] < first.plan.steps[0].args["wet_level"]
+    after = ambience_db(plucked_band.stem("drums"))
+    assert dry < after < wet - 1.0                 # still some reverb, clearly less than after the first turn
+    assert _lineage(plucked_band) == ["reverb"]    # the first reverb was replaced, not stacked
+    assert res.execution.measured and all(m.ok for m in res.execution.measured)
+
+
+def test_same_for_the_piano_replays_the_reverb_on_the_keys(agent, plucked_band):
+    first = agent.turn("add some reverb to the drums", plucked_band)
+    drums_after_first = plucked_band.head.stems["drums"]
+    res = agent.turn("same for the piano", plucked_band)
+    assert res.plan.tools() == ["reverb"] and res.plan.steps[0].target == "keys"
+    assert res.plan.steps[0].args["wet_level"] == first.plan.steps[0].args["wet_level"]
+    assert ambience_db(plucked_band.stem("keys")) > ambience_db(plucked_band.stem("keys", first.version_before)) + 3
+    assert plucked_band.head.stems["drums"] == drums_after_first     # the drums are left as they were
+    assert "intimate" not in res.plan.terms
+
+
+def test_same_for_a_part_that_is_not_there_asks(agent, plucked_band):
+    agent.turn("add some reverb to the drums", plucked_band)
+    res = agent.turn("same for the vocals", plucked_band)
+    assert res.plan.kind == "clarify" and "vocals" in res.message
+    assert set(res.plan.clarification.options) <= set(plucked_band.head.stems)
+
+
+@pytest.mark.parametrize(("request_text", "bpm"), [("make it 10 bpm faster", 130.0), ("10 bpm slower", 110.0),
+                                                   ("speed it up by 5 bpm", 125.0)])
+def test_bpm_faster_or_slower_stretches_to_the_new_tempo(agent, plucked_band, request_text, bpm):
+    res = agent.turn(request_text, plucked_band)
+    assert res.plan.tools() == ["time_stretch"] and res.plan.steps[0].args["target_bpm"] == bpm
+    assert plucked_band.head.state.tempo_bpm == pytest.approx(bpm)
+    assert plucked_band.mix().duration_s == pytest.approx(4.0 * 120 / bpm, abs=0.05)
+
+
+def test_bpm_faster_without_a_known_tempo_measures_it_first(agent, make_session, plucked_band):
+    untimed = make_session(stems=plucked_band.stems())           # the same audio, tempo not known
+    res = agent.turn("make it 10 bpm faster", untimed)
+    tools = [o.tool for o in res.execution.outcomes]
+    assert tools[0] == "analyze" and tools[-1] == "time_stretch"
+    measured = untimed.version(res.version_after).step["args"]["target_bpm"]
+    assert untimed.head.state.tempo_bpm == pytest.approx(measured)
+    assert 125 <= measured <= 135                                 # 120 BPM as analysed, plus 10
+
+
+def test_back_to_how_it_was_undoes_the_whole_last_turn(agent, plucked_band):
+    agent.turn("turn the drums down 3 dB and then the keys down 2 dB", plucked_band)
+    res = agent.turn("back to how it was", plucked_band)
+    assert res.plan.kind == "history" and res.version_after == 1
+
+
+def test_follow_ups_survive_a_restart(offline_planner, kb, plucked_band):
+    Agent(planner=offline_planner, registry=default_registry(), kb=kb).turn("add some reverb to the drums",
+                                                                           plucked_band)
+    wet = ambience_db(plucked_band.stem("drums"))
+    fresh = Agent(planner=offline_planner, registry=default_registry(), kb=kb)     # a new process, same store
+    res = fresh.turn("a bit less", plucked_band)
+    assert res.plan.tools() == ["reverb"] and ambience_db(plucked_band.stem("drums")) < wet
+    record = plucked_band.last_turn()
+    assert record.request == "a bit less" and record.terms[0] == "wet" and record.targets == ["drums"]
+
+
+def test_less_with_nothing_before_asks(offline_planner, band_view):
+    assert offline_planner.plan("less", band_view).kind == "clarify"

@@ -1,52 +1,235 @@
-"""Follow-ups that lean on the previous turn: "a bit more", "less", "again", "same for the keys".
+"""Follow-ups that lean on the previous turn: "less", "a bit more", "again", "same for the keys",
+"10 bpm faster", "back to how it was".
 
-They replay the steps of the session's latest turn (``SessionView.last_turn``): scaled for more/less,
-or re-aimed at the newly named parts. Only effect steps are replayed; structural and generative steps
-(trim, generate, inpaint…) are not "more"-able and leave the request to the other rules.
+The previous turn is the session's ``TurnRecord`` for the head (``SessionView.previous``: its steps,
+targets, lexicon terms and expected changes), else the head's steps alone. How each resolves:
+
+- "more" / "again" / "less" when every step's amount is a level in dB (gain, EQ gains): one more step
+  of the same kind at the asked size, the other way for "less" (levels in dB add up).
+- otherwise (reverb, width, drive…): the previous turn is undone and redone with its intensity
+  arguments (the recipe's ``scale`` arguments of the terms it used) scaled up or down. A reverb cannot
+  be partly taken back, only redone smaller. Such a plan is an edit with ``history`` = undo: the turn
+  undoes the previous turn first and judges the change against the audio the user last heard.
+- "same for X": the previous steps re-aimed at X, with the same expected changes on X.
+- "N bpm faster/slower", "N% faster": ``time_stretch`` to the session tempo ± N (analysis first when
+  the tempo is not known yet).
+- "back to how it was", "put it back": undo the whole previous turn.
 """
 
 from __future__ import annotations
 
 import re
 
-from bandmate.agent.parser import Clause
-from bandmate.agent.plan import ToolCall
+from bandmate.agent.parser import NUM, Clause, _num, parse
+from bandmate.agent.plan import Clarification, ExpectedChange, HistoryMove, Plan, ToolCall
 from bandmate.agent.view import SessionView
 from bandmate.agent.wording import describe_call
+from bandmate.memory.lexicon import LexiconEntry
 
 REPLAYABLE = {"eq", "gain", "compressor", "reverb", "delay", "chorus", "saturation", "stereo_width"}
 LEVEL_ARGS = {"gain_db", "low_shelf_db", "high_shelf_db", "peak1_db", "peak2_db", "peak3_db"}
+REDO_LESS = "@followup:smaller"  # marks a turn redone smaller: its expected changes point the other way
+NEUTRAL_AT = {"width": 1.0, "ratio": 1.0}  # multiplier arguments do nothing at 1, so they scale around 1
 FILLER = r"(?:and |now |ok(?:ay)? |nice[,.]? |yes[,.]? |good[,.]? |hmm[,.]? |great[,.]? |cool[,.]? )*"
 MORE_LESS = re.compile(rf"^{FILLER}(?:(?:a (?:bit|little|touch|tiny bit|hair)|much|way|even|slightly|just|"
-                       r"still|some|a lot|tons) )*(more|less)(?: (?:of (?:that|it|this)|please|again))*$")
+                       r"still|some|a lot|tons) )*(more|less)(?: (?:of (?:that|it|this)|please|again|than that))*$")
 AGAIN = re.compile(r"\b(again|once more|same again|do it again|one more time)\b")
 SAME_FOR = re.compile(r"\bsame\b|\b(too|as well)$|\blikewise\b|\bthat too\b")
+BACK = re.compile(r"\b(?:back to|return to|restore)\s+(?:how|the way|what)\s+it\s+(?:was|sounded)\b|"
+                  r"^(?:put it|change it|set it) back\b|^(?:like|as) it was(?: before)?$|\bundo (?:the|your|that) "
+                  r"last (?:change|edit|request)\b")
+TEMPO_BY = re.compile(rf"\b{NUM}\s*(bpm|beats per minute|%|percent)\s*(?:(faster|quicker|slower|up|down)\b)?")
+SPEED_WORDS = re.compile(r"\b(faster|quicker|slower|speed|slow|tempo|bpm)\b")
+FASTER = re.compile(r"\b(faster|quicker|speed(?:s)? (?:it |this )?up|up)\b")
+SLOWER = re.compile(r"\b(slower|slow(?:s)? (?:it |this )?down|down)\b")
 
 
-def followup(clause: Clause, view: SessionView) -> tuple[list[ToolCall], str] | None:
-    """Steps and an explanation when ``clause`` only makes sense against the previous turn."""
-    replay = [s for s in view.last_turn if s["tool"] in REPLAYABLE]
-    if not replay:
+def followup_plan(request: str, view: SessionView, *, lexicon: dict[str, LexiconEntry],
+                  planner: str = "offline") -> Plan | None:
+    """A plan when ``request`` only makes sense against the previous turn (or the tempo); else None."""
+    clauses = parse(request, view.stems)
+    if len(clauses) != 1 or view.empty:
         return None
-    named = [s for s in clause.stems if s != "mix" and s in view.stems]
-    if named and SAME_FOR.search(clause.text):
-        steps = [ToolCall(tool=s["tool"], args={**s["args"], "target": stem}, why=f"same move on the {stem}")
-                 for stem in named for s in replay]
-        return steps, f"The same move on the {' and '.join(named)}: " + \
-            "; ".join(describe_call(s.tool, s.args) for s in steps[: len(replay)]) + "."
-    m = MORE_LESS.match(clause.text)
-    if m is None and not (AGAIN.search(clause.text) and not clause.stems):
+    clause = clauses[0]
+    if BACK.search(clause.text):
+        return Plan(kind="history", history=HistoryMove(action="undo", steps=1), planner=planner,
+                    explanation="Going back to how it was before your last request.")
+    tempo = _tempo_change(clause, view, planner)
+    if tempo is not None:
+        return tempo
+    more_less = MORE_LESS.match(clause.text)
+    again = AGAIN.search(clause.text) is not None and not clause.stems
+    named = [s for s in clause.stems if s != "mix"]
+    same = bool(named) and SAME_FOR.search(clause.text) is not None
+    if not (more_less or again or same):
         return None
-    less = m is not None and m.group(1) == "less"
-    factor = clause.intensity * (-0.5 if less else 1.0)
-    if less and not all(set(s["args"]) & LEVEL_ARGS for s in replay):
-        return None  # only level moves can be taken partly back; anything else needs an undo or a question
-    steps = [ToolCall(tool=s["tool"], args=_scaled(s["args"], factor), why="more of the last move")
-             for s in replay]
-    word = "Taking back part of" if less else "More of"
-    return steps, f"{word} the last move: " + "; ".join(describe_call(s.tool, s.args) for s in steps) + "."
+    steps = _previous_steps(view)
+    if not steps:
+        what = "the same" if same else ("more" if more_less and more_less.group(1) == "more" else "that")
+        return _clarify(f"I don't have a previous change to do {what} of. What should change?",
+                        ["warmer", "brighter", "more space (reverb)", "louder"])
+    if same:
+        return _same_for(named, steps, view, planner)
+    less = more_less is not None and more_less.group(1) == "less"
+    size = 1.0 if again and not more_less else clause.intensity
+    return _resize(steps, view, lexicon, less=less, size=size, again=again and not more_less, planner=planner)
 
 
-def _scaled(args: dict, factor: float) -> dict:
+# ---- kinds of follow-up -----------------------------------------------------------------------------
+def _same_for(named: list[str], steps: list[dict], view: SessionView, planner: str) -> Plan:
+    missing = [s for s in named if s not in view.stems]
+    if missing:
+        return _clarify(f"There is no {' or '.join(missing)} part in this session. Which part do you mean?",
+                        view.stems[:4] if len(view.stems) >= 2 else ["drums", "bass", "vocals", "other"])
+    calls = [ToolCall(tool=s["tool"], args={**_clean(s["args"]), "target": stem}, why=f"same move on the {stem}")
+             for stem in named for s in steps]
+    before = {s["args"].get("target", "mix") for s in steps}
+    expected = [ExpectedChange(**{**e, "target": stem, "clause": 0}) for stem in named for e in _expected(view)
+                if e.get("target", "mix") in before]
+    text = f"The same move on the {' and '.join(named)}: " + "; ".join(
+        describe_call(c.tool, c.args) for c in calls[: len(steps)]) + "."
+    return Plan(kind="edit", steps=calls, explanation=text, expected=expected, planner=planner,
+                terms=[*_terms(view), "@followup"])
+
+
+def _resize(steps: list[dict], view: SessionView, lexicon: dict[str, LexiconEntry], *, less: bool, size: float,
+            again: bool, planner: str) -> Plan:
+    """More, less or again of the previous turn: added levels in dB, else the turn redone at a new size."""
+    if all(set(s["args"]) & LEVEL_ARGS and not _scaled_args(s["tool"], view, lexicon) - LEVEL_ARGS
+           for s in steps):
+        factor = size * (-0.5 if less else 1.0)
+        calls = [ToolCall(tool=s["tool"], args=_level_scaled(_clean(s["args"]), factor),
+                          why="part of the last move back" if less else "more of the last move") for s in steps]
+        word = "Taking back part of" if less else ("Again:" if again else "More of")
+        expected = [_expected_change(e, flip=less) for e in _expected(view)]
+        return Plan(kind="edit", steps=calls, expected=expected, planner=planner, terms=[*_terms(view), "@followup"],
+                    explanation=f"{word} the last move: " + "; ".join(describe_call(c.tool, c.args) for c in calls)
+                                + ".")
+    ratio = max(0.2, min(0.85, 1 - 0.5 * size)) if less else (2.0 if again else 1 + 0.5 * size)
+    calls, stuck = [], []
+    for s in steps:
+        names = _scaled_args(s["tool"], view, lexicon)
+        if not names:
+            return _clarify("I can't make that partly bigger or smaller. Shall I undo it instead?",
+                            ["undo that", "keep it as it is"])
+        args, limited = _ratio_scaled(_clean(s["args"]), names, ratio, _limits(s["tool"], view, lexicon))
+        stuck += limited
+        calls.append(ToolCall(tool=s["tool"], args=args, why="the last move, smaller" if less else
+                              "the last move, bigger"))
+    word = "less" if less else "more"
+    text = (f"Redoing your last change with {word} of it (×{ratio:g}): "
+            + "; ".join(describe_call(c.tool, c.args) for c in calls) + ".")
+    notes = [f"{n} is already at the end of its range" for n in dict.fromkeys(stuck)]
+    expected = [_expected_change(e, flip=less) for e in _expected(view)]
+    return Plan(kind="edit", steps=calls, expected=expected, planner=planner, notes=notes,
+                history=HistoryMove(action="undo", steps=1), explanation=text,
+                terms=[*_terms(view), "@followup", *([REDO_LESS] if less else [])])
+
+
+def _tempo_change(clause: Clause, view: SessionView, planner: str) -> Plan | None:
+    m = TEMPO_BY.search(clause.text)
+    if m is None or (m.group(2) in ("%", "percent") and not SPEED_WORDS.search(clause.text)):
+        return None  # "turn the drums up 10%" is a level, not a tempo
+    rest = clause.text[m.end():] + " " + clause.text[:m.start()]
+    up = m.group(3) in ("faster", "quicker", "up") if m.group(3) else bool(FASTER.search(rest))
+    down = m.group(3) in ("slower", "down") if m.group(3) else bool(SLOWER.search(rest))
+    if up == down:
+        return None  # "at 90 bpm" is a tempo, not a change of it
+    amount = _num(m.group(1))
+    if not view.state.tempo_bpm:
+        return Plan(kind="edit", steps=[ToolCall(tool="analyze", args={}, why="find the tempo")], replan=True,
+                    planner=planner, explanation="A change by BPM needs the tempo, so I'm measuring it first.")
+    bpm = float(view.state.tempo_bpm)
+    percent = m.group(2) in ("%", "percent")
+    delta = bpm * amount / 100 if percent else amount
+    target = round(bpm + delta if up else bpm - delta, 2)
+    if not 20 <= target <= 400:
+        return _clarify(f"{bpm:g} BPM {'+' if up else '−'} {delta:g} would be {target:g} BPM, outside 20–400. "
+                        "How much faster or slower?", ["5 bpm faster", "5 bpm slower"])
+    call = ToolCall(tool="time_stretch", args={"target_bpm": target}, why=f"{bpm:g} → {target:g} BPM")
+    said = f"{amount:g}{'%' if percent else ' BPM'} {'faster' if up else 'slower'}"
+    return Plan(kind="edit", steps=[call], planner=planner,
+                expected=[ExpectedChange(measure="tempo_bpm", direction="up" if up else "down")],
+                explanation=f"{said}: tempo from {bpm:g} to {target:g} BPM, pitch kept.")
+
+
+# ---- helpers ------------------------------------------------------------------------------------------
+def _previous_steps(view: SessionView) -> list[dict]:
+    steps = view.previous.steps if view.previous is not None else view.last_turn
+    return [s for s in steps if s["tool"] in REPLAYABLE]
+
+
+def _expected(view: SessionView) -> list[dict]:
+    """The previous move's expected changes, as the move itself goes (what its steps do)."""
+    if view.previous is None:
+        return []
+    exp = list(view.previous.expected)
+    if REDO_LESS in view.previous.terms:  # judged against the bigger move it replaced: flipped back here
+        exp = [e | {"direction": _flip(e.get("direction", "same"))} for e in exp]
+    return exp
+
+
+def _terms(view: SessionView) -> list[str]:
+    return [t for t in (view.previous.terms if view.previous is not None else []) if not t.startswith("@")]
+
+
+def _entries(view: SessionView, lexicon: dict[str, LexiconEntry]) -> list[LexiconEntry]:
+    return [lexicon[t] for t in _terms(view) if t in lexicon]
+
+
+def _scaled_args(tool: str, view: SessionView, lexicon: dict[str, LexiconEntry]) -> set[str]:
+    """The arguments that carry the size of the previous move: its recipes' ``scale`` args, or dB levels."""
+    names = {n for e in _entries(view, lexicon) for r in e.recipe if r.tool == tool for n in r.scale}
+    return names or (LEVEL_ARGS if tool in ("eq", "gain") else set())
+
+
+def _limits(tool: str, view: SessionView, lexicon: dict[str, LexiconEntry]) -> dict[str, tuple[float, float]]:
+    out: dict[str, tuple[float, float]] = {}
+    for e in _entries(view, lexicon):
+        for r in e.recipe:
+            if r.tool == tool:
+                out.update(r.limits)
+    return out
+
+
+def _ratio_scaled(args: dict, names: set[str], ratio: float, limits: dict) -> tuple[dict, list[str]]:
+    out, stuck = dict(args), []
+    for k in names:
+        v = out.get(k)
+        if not isinstance(v, (int, float)) or isinstance(v, bool):
+            continue
+        zero = NEUTRAL_AT.get(k, 0.0)
+        new = zero + (v - zero) * ratio
+        if k in limits:
+            lo, hi = sorted(limits[k])
+            lo, hi = (-hi, -lo) if v < 0 < lo else (lo, hi)  # a mirrored recipe keeps its limits mirrored
+            clamped = min(max(new, lo), hi)
+            if clamped == v:
+                stuck.append(k)
+            new = clamped
+        out[k] = round(new, 3)
+    return out, stuck
+
+
+def _level_scaled(args: dict, factor: float) -> dict:
     return {k: (round(v * factor, 2) if k in LEVEL_ARGS and isinstance(v, (int, float)) else v)
             for k, v in args.items()}
+
+
+def _clean(args: dict) -> dict:
+    """A recorded call's arguments without the unset ones (the record holds every field)."""
+    return {k: v for k, v in args.items() if v is not None}
+
+
+def _expected_change(e: dict, *, flip: bool) -> ExpectedChange:
+    d = e.get("direction", "same")
+    return ExpectedChange(**{**e, "direction": _flip(d) if flip else d, "clause": 0})
+
+
+def _flip(direction: str) -> str:
+    return {"up": "down", "down": "up"}.get(direction, direction)
+
+
+def _clarify(question: str, options: list[str]) -> Plan:
+    return Plan(kind="clarify", clarification=Clarification(question=question, options=options),
+                explanation=question)

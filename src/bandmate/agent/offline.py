@@ -9,10 +9,11 @@ intent exemplars and this user's corrections. A clause that matches nothing well
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
-from bandmate.agent import intents
+from bandmate.agent import corrections, intents
 from bandmate.agent.constraints import enforce, read_constraints
-from bandmate.agent.followups import followup
+from bandmate.agent.followups import followup_plan
 from bandmate.agent.intent_matcher import IntentMatcher, neutral
 from bandmate.agent.parser import Clause, parse, resolve_stem
 from bandmate.agent.plan import (
@@ -55,6 +56,9 @@ class OfflinePlanner:
     def plan(self, request: str, view: SessionView, *, user: str = "default") -> Plan:
         if not request or not request.strip():
             return _clarify("What would you like to change?", "default")
+        again = followup_plan(request, view, lexicon=self.kb.lexicon, planner=self.name)
+        if again is not None:  # "less", "same for the keys", "10 bpm faster": read against the last turn
+            return again
         constraints, rest = read_constraints(request, view.stems)
         if not rest:  # "leave it as it is": nothing to do, and nothing done
             return Plan(kind="answer", question="nothing", topics=["nothing"], constraints=constraints,
@@ -107,10 +111,6 @@ class OfflinePlanner:
 
     # ---- one clause -------------------------------------------------------------------------------
     def _clause(self, clause: Clause, view: SessionView, user: str):
-        again = followup(clause, view)
-        if again is not None:
-            steps, text = again
-            return steps, text, [], ["@followup"]
         intent = intents.cue_intent(clause, view)
         if view.empty and intent not in ("generate",):
             intent = "generate"
@@ -260,23 +260,38 @@ class OfflinePlanner:
         return calls, text, exp, [use.term]
 
     def _from_correction(self, hit: Hit, clause: Clause, view: SessionView, user: str):
-        """Plan the user's own meaning of the word, keeping the clause's target and range."""
-        rest = clause.text.replace(hit.term, " ").strip()
-        meaning_clause = parse(f"{hit.meaning} {rest}", view.stems)[0]
-        meaning_clause.stems = clause.stems or meaning_clause.stems
-        meaning_clause.range = clause.range or meaning_clause.range
-        # "too X" / "a bit more X" keep their direction and size when X is replaced by its meaning
-        meaning_clause.less = meaning_clause.less or clause.less
-        meaning_clause.negated = meaning_clause.negated or clause.negated
-        if clause.intensity_word:
-            meaning_clause.intensity, meaning_clause.intensity_word = clause.intensity, clause.intensity_word
-        hits = [h for h in self.kb.retrieve(_quality_words(meaning_clause) or hit.meaning, user="\0none", k=3)
-                if not h.term.startswith("@")]
-        if not hits:
-            return _clarify(f"You told me '{hit.term}' means '{hit.meaning}', but I can't act on that. "
-                            "What should change?", "default")
-        s, text, e, used = self._from_term(self.kb.lexicon[hits[0].term], meaning_clause, view)
-        return s, f"You told me '{hit.term}' means {hit.meaning}. " + text, e, [f"correction:{hit.term}", *used]
+        """Plan the user's own meaning of the word, keeping the clause's target, range and size.
+
+        The meaning is read exactly (``corrections.read_meaning``: "less harsh highs" is smooth, a cut
+        around 2.5–8 kHz); "less X"/"too X" on the corrected word turns the whole meaning the other way.
+        """
+        number = f" #{hit.correction_id}" if hit.correction_id else ""
+        said = f"Using your correction{number}: {hit.term} = {hit.meaning}."
+        m = re.search(rf"(?<![\w-]){re.escape(hit.term)}", clause.text)
+        flip = _literal_inverts(clause, m.start()) if m else (clause.less or clause.complaint)
+        parts = corrections.read_meaning(hit.meaning, self.kb.lexicon)
+        if not parts:
+            return _clarify(f"You told me '{hit.term}' means '{hit.meaning}', but I can't turn that into an "
+                            f"edit (forget it with `bandmate kb forget{number}`). What should change?", "default")
+        calls, texts, expected, used = [], [], [], [f"correction:{hit.term}"]
+        for part in parts:
+            invert = part.invert != flip
+            if part.term is not None:
+                s, text, e, terms = self._from_term(self.kb.lexicon[part.term], clause, view, invert=invert)
+                if part.freq_hz is not None:
+                    s, e, text = _retuned(s, e, text, part.freq_hz)
+                used += terms
+            else:
+                args, measure, direction = corrections.band_call(replace(part, invert=invert), clause.intensity)
+                target = intents.target_of(clause, view)
+                s = [ToolCall(tool="eq", args={**args, "target": target, **intents.bar_args(clause, view)},
+                              why=f"{part.said}: {describe_call('eq', args)}")]
+                e = [ExpectedChange(measure=measure, direction=direction, target=target)]
+                text = f"Reading \"{part.said}\" on the {target} as {describe_call('eq', args)}."
+            calls += s
+            expected += e
+            texts.append(text)
+        return calls, said + " " + " ".join(texts), expected, used
 
     def _answer(self, clauses: list[Clause], view: SessionView, constraints: list[Constraint]) -> Plan:
         """Answer every topic asked; analysis (a state-only version, the audio untouched) only when needed."""
@@ -350,6 +365,24 @@ def _literal_inverts(clause: Clause, start: int) -> bool:
     if re.search(r"\b(not|n't)\b.*\benough\b", clause.text):
         return False
     return bool(LESS_BEFORE.search(before)) or (clause.complaint and not re.search(r"\bmore\b", before))
+
+
+def _retuned(calls: list[ToolCall], expected: list[ExpectedChange], text: str, freq_hz: float):
+    """The user named a frequency ("presence around 3 kHz"): the EQ works there, and is judged there."""
+    out, band = [], None
+    for c in calls:
+        moved = corrections.retune(c.args, freq_hz) if c.tool == "eq" else None
+        if moved is not None:
+            args, band = moved
+            c = c.model_copy(update={"args": args, "why": f"{c.why.split(':')[0]}: {describe_call('eq', args)}"})
+        out.append(c)
+    if band is None:
+        return calls, expected, text
+    lo, hi = band
+    exp = [x.model_copy(update={"measure": f"band_db:{lo:.0f}-{hi:.0f}"}) if x.measure.startswith("band_db")
+           else x for x in expected]
+    head = text.split(": ")[0] if ": " in text else text
+    return out, exp, f"{head}, at {freq_hz:g} Hz: {'; '.join(describe_call(c.tool, c.args) for c in out)}."
 
 
 def _flip(direction: str) -> str:

@@ -1,30 +1,37 @@
 """One conversational turn: understand, plan, run, measure, adjust once, report.
 
 Every surface (terminal chat, `bandmate edit`, Streamlit, MCP, eval) calls ``Agent.turn``; none
-re-implements planning or execution. Corrections ("no, by warm I mean less harsh highs") are stored in
-the knowledge base for this user, the previous edit is undone, and the previous request is re-planned.
+re-implements planning or execution. Every version a turn makes carries the turn's id, and what the turn
+did (request, reading, steps, expected changes) is kept on the session as a ``TurnRecord``, so follow-ups
+and corrections find the previous turn after a restart too, and undo/redo move by whole turns.
+
+Corrections ("no, by warm I mean less harsh highs") are stored in the knowledge base for this user with
+a number; when the previous turn used the word, that whole turn is undone and its request re-planned,
+and the reply says the new reading. An edit plan that carries a history move (a follow-up such as
+"less reverb" that can only be redone smaller) undoes the previous turn first and is judged against the
+audio the user last heard.
 """
 
 from __future__ import annotations
 
-import re
 import time
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 from bandmate.agent import answers
+from bandmate.agent.corrections import CORRECTION_RE, match_correction, mentions
 from bandmate.agent.executor import Execution, execute
-from bandmate.agent.parser import Range
+from bandmate.agent.parser import Range, find_intensity, find_negation
 from bandmate.agent.plan import Plan
-from bandmate.agent.verify import Verdict, report_lines, verify
+from bandmate.agent.verify import Verdict, decide, report_lines, verify
 from bandmate.agent.view import SessionView
 from bandmate.core import measures
 from bandmate.core.errors import BandmateError
-from bandmate.memory.session import Session
+from bandmate.memory.session import Session, TurnRecord
 
-CORRECTION_RE = re.compile(
-    r"^(?:no|nope|not that|nah|wrong)\b[,.! ]*(?:by|when i say|with)\s+[\"']?(?P<word>[a-z][a-z -]{0,30}?)[\"']?"
-    r",?\s+i (?:mean|meant)\s+(?P<meaning>.+?)(?:,?\s+(?:not|rather than|instead of)\s+.+)?[.!]?$", re.I)
+__all__ = ["CORRECTION_RE", "Agent", "TurnResult"]
+RANGE_ARGS = ("start_bar", "end_bar", "start_s", "end_s")
 
 
 @dataclass
@@ -62,13 +69,16 @@ class Agent:
     settings: Any = None
     backends: Any = None
     user: str = "default"
-    last_request: dict[str, str] = field(default_factory=dict)  # session id -> last edit request
+    # Not read any more (the session's TurnRecords say what the last request was); kept so that callers
+    # which reset it (the studio's per-profile agents) keep working.
+    last_request: dict[str, str] = field(default_factory=dict)
 
     def turn(self, request: str, session: Session | None, *, store=None) -> TurnResult:
         """Answer one request. With ``session=None`` (a new chat) the plan must start by creating one."""
-        m = CORRECTION_RE.match(request.strip())
-        if m and self.kb is not None and session is not None:
-            return self._correction(request, m.group("word").strip(), m.group("meaning").strip(), session)
+        fix = match_correction(request)
+        if fix and self.kb is not None and session is not None:
+            return self._correction(request, *fix, session)
+        turn_id = uuid.uuid4().hex[:8]  # every version this request makes carries it
         t0 = time.perf_counter()
         view = SessionView.of(session) if session is not None else SessionView()
         plan = self.planner.plan(request, view, user=self.user)
@@ -78,13 +88,13 @@ class Agent:
             session, plan, created = self._create(plan, store)
             if session is None:
                 return TurnResult(request, plan, plan.text() or plan.explanation, plan_s=plan_s)
-        res = self._run(request, plan, session, view)
+        res = self._run(request, plan, session, view, turn_id)
         if plan.replan and res.execution is not None and res.execution.ok:
             first = res.message
             t1 = time.perf_counter()
             plan = self.planner.plan(request, SessionView.of(session), user=self.user)
             plan_s += time.perf_counter() - t1
-            again = self._run(request, plan, session, view)
+            again = self._run(request, plan, session, view, turn_id)
             again.version_before = res.version_before
             if res.execution is not None and again.execution is not None:
                 again.execution.outcomes[:0] = res.execution.outcomes
@@ -97,8 +107,25 @@ class Agent:
             res.message = "\n".join(x for x in (summary, rest) if x)
             res.version_before = None
         if plan.kind == "edit":
-            self.last_request[session.id] = request
+            self._record(turn_id, request, plan, res, session)
         return res
+
+    @staticmethod
+    def _record(turn_id: str, request: str, plan: Plan, res: TurnResult, session: Session) -> None:
+        """Keep what this turn did on the session, when it left a new version."""
+        if res.version_before is None or res.version_after == res.version_before or res.execution is None:
+            return
+        steps = [{"tool": o.tool, "args": o.args.model_dump(mode="json")} for o in res.execution.outcomes
+                 if o.version is not None]
+        rng = next(({k: s.args[k] for k in RANGE_ARGS if s.args.get(k) is not None} for s in plan.steps
+                    if any(s.args.get(k) is not None for k in RANGE_ARGS)), {})
+        negated, less = find_negation(request)
+        session.record_turn(TurnRecord(
+            id=turn_id, request=request, before=res.version_before, after=res.version_after,
+            kind="followup" if "@followup" in plan.terms else "edit", steps=steps, targets=plan.targets(),
+            terms=list(plan.terms), direction="less" if less or negated else "more",
+            intensity=find_intensity(request)[0], range=rng, reading=plan.explanation,
+            expected=[e.model_dump(mode="json") for e in plan.expected]))
 
     def _create(self, plan: Plan, store):
         """Run a plan's first, session-creating step; return the new session and the remaining plan."""
@@ -118,7 +145,7 @@ class Agent:
         return session, rest, out
 
     # ---- kinds of plans ---------------------------------------------------------------------------
-    def _run(self, request: str, plan: Plan, session: Session, view: SessionView) -> TurnResult:
+    def _run(self, request: str, plan: Plan, session: Session, view: SessionView, turn: str) -> TurnResult:
         before = session.head.id
         res = TurnResult(request, plan, plan.explanation, version_before=before, session_id=session.id)
         t0 = time.perf_counter()
@@ -131,12 +158,16 @@ class Agent:
                 res.message = ""
             elif plan.kind == "answer":
                 res.execution = execute(plan, session, self.registry, settings=self.settings,
-                                        backends=self.backends)
+                                        backends=self.backends, turn=turn)
                 res.answer = self._answer(request, plan, session, res.execution)
                 res.message = res.answer if res.execution.ok else res.execution.error
+            elif plan.history is not None:  # redo the previous turn differently: undo it first
+                res.execution, verdict = self._replace_previous(plan, session, before, turn)
+                res.adjusted = verdict.adjusted
+                res.message = self._report(plan, res.execution, verdict)
             else:
                 res.execution = execute(plan, session, self.registry, settings=self.settings,
-                                        backends=self.backends)
+                                        backends=self.backends, turn=turn)
                 verdict = self._verify(plan, session, res.execution, before)
                 res.adjusted = verdict.adjusted
                 res.message = self._report(plan, res.execution, verdict)
@@ -152,29 +183,23 @@ class Agent:
             v = session.checkout(h.version)
             return f"Back at version {v.id}."
         for _ in range(h.steps):
-            v = self._undo_turn(session) if h.action == "undo" else self._redo_turn(session)
+            v = session.undo_turn() if h.action == "undo" else session.redo_turn()
         step = session.head.step.get("tool", "?")
         return f"{plan.explanation} Now at version {v.id} (after '{step}')."
 
-    @staticmethod
-    def _undo_turn(session: Session):
-        """Undo every version the latest turn made (an edit plus its adjustment is one turn)."""
-        turn = session.head.step.get("turn")
-        v = session.undo()
-        while turn and v.step.get("turn") == turn and v.parent is not None:
-            v = session.undo()
-        return v
-
-    @staticmethod
-    def _redo_turn(session: Session):
-        v = session.redo()
-        turn = v.step.get("turn")
-        while turn:
-            pending = session.store.info(session.id).redo
-            if not pending or session.version(pending[-1]).step.get("turn") != turn:
-                break
-            v = session.redo()
-        return v
+    def _replace_previous(self, plan: Plan, session: Session, before: int, turn: str) -> tuple[Execution, Verdict]:
+        """Undo the previous turn, run the plan in its place, and judge it against version ``before`` (what
+        the user heard when asking). Wrong way or a failed step: back to ``before`` exactly."""
+        session.undo_turn()
+        ex = execute(plan.model_copy(update={"expected": []}), session, self.registry, settings=self.settings,
+                     backends=self.backends, turn=turn)
+        measured = verify(plan, session, before, adjust=False).measured if ex.ok and session.head.id != before \
+            else []
+        ex.measured = measured
+        wrong = decide(measured)[0] == "undo"
+        if not ex.ok or wrong or session.head.id == before:
+            session.checkout(before)
+        return ex, Verdict(measured, "undo" if wrong else "keep", wrong)
 
     def _answer(self, request: str, plan: Plan, session: Session, ex: Execution) -> str:
         """Every topic the planner read, answered from the state (measured now if the plan analysed)."""
@@ -226,14 +251,21 @@ class Agent:
         return "\n".join(line for line in lines if line)
 
     def _correction(self, request: str, word: str, meaning: str, session: Session) -> TurnResult:
-        self.kb.add_correction(user=self.user, word=word, meaning=meaning, utterance=request)
-        previous = self.last_request.get(session.id)
-        if previous and word in previous.lower() and session.head.parent is not None:
-            session.undo()
-            res = self.turn(previous, session)
-            res.message = f"Got it — for you, '{word}' means {meaning}. I undid the last edit and redid it:\n" \
-                          + res.message
-            return res
-        plan = Plan(kind="answer", explanation="", question="correction")
-        return TurnResult(request, plan, f"Got it — for you, '{word}' means {meaning}. I'll use that from now on.",
-                          session_id=session.id, version_before=session.head.id, version_after=session.head.id)
+        """Store what the user means by ``word``; if the previous turn used it, redo that whole turn."""
+        c = self.kb.add_correction(user=self.user, word=word, meaning=meaning, utterance=request)
+        saved = f"Got it — by '{c.word}' you mean {c.meaning} (saved as correction #{c.id}; " \
+                f"`bandmate kb forget {c.id}` removes it)."
+        start = session.head.id
+        prev = session.last_turn()
+        if prev is None or not mentions(c.word, prev.request) or session.head.parent is None:
+            plan = Plan(kind="answer", explanation="", question="correction")
+            return TurnResult(request, plan, f"{saved} I'll read it that way from now on.", session_id=session.id,
+                              version_before=start, version_after=start)
+        undone = session.undo_turn()  # every version of that turn, its adjustment too
+        res = self.turn(prev.request, session)
+        res.request, res.version_before = request, start
+        note = "" if f"correction:{c.word}" in res.plan.terms else \
+            f" (The new plan did not use your meaning of '{c.word}': tell me more precisely what should change.)"
+        res.message = (f"{saved} I undid all of '{prev.request}' (back to version {undone.id}) and redid it "
+                       f"with that reading:{note}\n{res.message}")
+        return res

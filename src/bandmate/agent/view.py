@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from bandmate.memory.session import TurnRecord
 from bandmate.memory.state import StateTable
 
 
@@ -16,6 +17,7 @@ class SessionView:
     session_id: str | None = None
     history: list[str] = field(default_factory=list)  # summaries of recent steps, oldest first
     last_turn: list[dict] = field(default_factory=list)  # the steps ({tool, args}) of the latest turn
+    previous: TurnRecord | None = None  # how the request that made the head was read (follow-ups use it)
 
     @property
     def empty(self) -> bool:
@@ -36,7 +38,8 @@ class SessionView:
         mix = session.store.clip(v.mix)
         steps = [h.step.get("tool", "?") for h in session.history()[-8:]]
         return cls(stems=list(v.stems), duration_s=mix.duration_s, state=v.state, version=v.id,
-                   session_id=session.id, history=steps, last_turn=_last_turn(session, v))
+                   session_id=session.id, history=steps, last_turn=_last_turn(session, v),
+                   previous=session.last_turn())
 
     def brief(self) -> dict:
         return {"stems": self.stems, "duration_s": round(self.duration_s, 2), "version": self.version,

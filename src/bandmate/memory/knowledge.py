@@ -3,7 +3,12 @@
 Retrieval embeds the request and searches two collections: ``lexicon`` (one document per entry plus
 one per example utterance, all carrying the entry's term) and ``corrections`` (what a given user said
 a word means). A correction by the same user that matches well wins over the lexicon (it gets a
-fixed similarity bonus) — that is how Bandmate learns a person's vocabulary.
+fixed similarity bonus) — that is how Bandmate learns a person's vocabulary. A correction only applies
+to a request that uses its word (or a plain inflection: warm, warmer, warmth), so one wrong correction
+cannot take over unrelated requests; each has a number (``Correction.id``) by which it is listed and
+forgotten (``bandmate kb corrections``, ``bandmate kb forget ID``).
+
+The lexicon index is built on first retrieval, so listing or forgetting corrections needs no embedding.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from bandmate.core.errors import ToolInputError
 from bandmate.memory.embedder import Embedder
 from bandmate.memory.lexicon import LexiconEntry, load_lexicon
 
@@ -31,6 +37,7 @@ class Hit:
     source: str             # 'entry' | 'example' | 'correction'
     text: str               # the matched document
     meaning: str | None = None  # for corrections: what the user said the word means
+    correction_id: int | None = None  # for corrections: its number (``bandmate kb corrections``)
 
 
 @dataclass(frozen=True)
@@ -40,6 +47,11 @@ class Correction:
     meaning: str
     utterance: str
     created_at: float
+    id: int = 0
+
+    def to_json(self) -> dict:
+        return {"id": self.id, "user": self.user, "word": self.word, "meaning": self.meaning,
+                "utterance": self.utterance, "created_at": self.created_at}
 
 
 class KnowledgeBase:
@@ -94,7 +106,7 @@ class KnowledgeBase:
 
     # ---- retrieval --------------------------------------------------------------------------------
     def retrieve(self, query: str, *, user: str = "default", k: int = 5, vector=None) -> list[Hit]:
-        """Best distinct terms for ``query``, the user's own corrections first when they match well.
+        """Best distinct terms for ``query``; a correction of a word the query uses comes first.
 
         ``vector``: the query's embedding when the caller already has it (saves an encode).
         """
@@ -106,13 +118,10 @@ class KnowledgeBase:
         res = self._lex.query(query_embeddings=[vec[0]], n_results=min(max(k * 4, 10), self._lex.count()))
         for doc, meta, dist in zip(res["documents"][0], res["metadatas"][0], res["distances"][0], strict=True):
             hits.append(Hit(meta["term"], 1.0 - float(dist), meta["source"], doc))
-        if self._corr.count():
-            res = self._corr.query(query_embeddings=[vec[0]], n_results=min(5, self._corr.count()),
-                                   where={"user": user})
-            for doc, meta, dist in zip(res["documents"][0], res["metadatas"][0], res["distances"][0],
-                                       strict=True):
-                hits.append(Hit(meta["word"], 1.0 - float(dist) + CORRECTION_BONUS, "correction", doc,
-                                meaning=meta["meaning"]))
+        for c in self.corrections(user) if self._corr.count() else []:
+            if mentions(c.word, query):  # the user's meaning of a word applies where they use that word
+                hits.append(Hit(c.word, 1.0 + CORRECTION_BONUS, "correction", f"{c.word}: {c.meaning}",
+                                meaning=c.meaning, correction_id=c.id))
         best: dict[tuple[str, bool], Hit] = {}
         for h in sorted(hits, key=lambda h: -h.score):
             best.setdefault((h.term, h.source == "correction"), h)
@@ -124,21 +133,78 @@ class KnowledgeBase:
 
     # ---- corrections ------------------------------------------------------------------------------
     def add_correction(self, *, user: str, word: str, meaning: str, utterance: str = "") -> Correction:
-        """Remember that, for ``user``, ``word`` means ``meaning`` (e.g. 'warm' -> 'less harsh highs')."""
-        c = Correction(user, word.strip().lower(), meaning.strip(), utterance, time.time())
-        old = self._corr.get(where={"$and": [{"user": user}, {"word": c.word}]}, include=[])["ids"]
-        if old:  # the newest meaning replaces an older one for the same word
+        """Remember that, for ``user``, ``word`` means ``meaning`` (e.g. 'warm' -> 'less harsh highs').
+
+        The newest meaning replaces an older one for the same word and user; the new one gets a new number.
+        """
+        word = word.strip().lower()
+        if not word or not meaning.strip():
+            raise ToolInputError(f"a correction needs a word and a meaning; got word {word!r}, meaning "
+                                 f"{meaning!r} (e.g. word 'warm', meaning 'less harsh highs')")
+        self._number_legacy()
+        old = self._corr.get(where={"$and": [{"user": user}, {"word": word}]}, include=[])["ids"]
+        if old:
             self._corr.delete(ids=old)
-        docs = [c.word, f"{c.word} {meaning}", f"make it {c.word}", f"more {c.word}"]
+        c = Correction(user, word, meaning.strip(), utterance, time.time(), self._next_id())
+        docs = [c.word, f"{c.word} {c.meaning}", f"make it {c.word}", f"more {c.word}"]
         self._corr.add(ids=[f"{user}:{uuid.uuid4().hex[:8]}:{i}" for i in range(len(docs))], documents=docs,
-                       metadatas=[{"user": user, "word": c.word, "meaning": c.meaning,
-                                   "utterance": utterance, "created_at": c.created_at}] * len(docs))
+                       metadatas=[{"user": user, "word": c.word, "meaning": c.meaning, "utterance": utterance,
+                                   "created_at": c.created_at, "cid": c.id}] * len(docs))
         return c
 
-    def corrections(self, user: str) -> list[Correction]:
-        got = self._corr.get(where={"user": user})
-        seen: dict[tuple[str, float], Correction] = {}
+    def corrections(self, user: str | None = None) -> list[Correction]:
+        """Stored corrections, oldest first: one user's, or everyone's with ``user=None``."""
+        self._number_legacy()
+        got = self._corr.get(where={"user": user}) if user is not None else self._corr.get()
+        seen: dict[int, Correction] = {}
         for m in got["metadatas"]:
-            seen[(m["word"], m["created_at"])] = Correction(user, m["word"], m["meaning"], m["utterance"],
-                                                            m["created_at"])
-        return sorted(seen.values(), key=lambda c: c.created_at)
+            seen[int(m["cid"])] = Correction(m["user"], m["word"], m["meaning"], m.get("utterance", ""),
+                                             m["created_at"], int(m["cid"]))
+        return sorted(seen.values(), key=lambda c: (c.created_at, c.id))
+
+    def correction(self, correction_id: int) -> Correction | None:
+        return next((c for c in self.corrections() if c.id == int(correction_id)), None)
+
+    def forget(self, correction_id: int) -> Correction:
+        """Remove correction number ``correction_id``; returns what it said."""
+        c = self.correction(correction_id)
+        if c is None:
+            known = ", ".join(f"#{x.id}" for x in self.corrections()) or "none"
+            raise ToolInputError(f"no correction #{correction_id}; stored: {known} "
+                                 "(list them with `bandmate kb corrections`)")
+        self._corr.delete(where={"cid": c.id})
+        return c
+
+    def forget_correction(self, *, user: str, word: str) -> int:
+        """Forget what ``user`` said ``word`` means; returns how many corrections went (0 or 1)."""
+        gone = [c for c in self.corrections(user) if c.word == word.strip().lower()]
+        for c in gone:
+            self._corr.delete(where={"cid": c.id})
+        return len(gone)
+
+    def _next_id(self) -> int:
+        metas = self._corr.get(include=["metadatas"])["metadatas"]
+        return 1 + max((int(m.get("cid", 0)) for m in metas), default=0)
+
+    def _number_legacy(self) -> None:
+        """Give corrections stored before they had numbers one each (one per word and time)."""
+        got = self._corr.get(include=["metadatas"])
+        todo = [(i, m) for i, m in zip(got["ids"], got["metadatas"], strict=True) if "cid" not in m]
+        if not todo:
+            return
+        nxt = 1 + max((int(m.get("cid", 0)) for m in got["metadatas"]), default=0)
+        given: dict[tuple[str, str, float], int] = {}
+        for _, m in todo:
+            key = (m["user"], m["word"], m["created_at"])
+            if key not in given:
+                given[key], nxt = nxt, nxt + 1
+        self._corr.update(ids=[i for i, _ in todo],
+                          metadatas=[{**m, "cid": given[(m["user"], m["word"], m["created_at"])]} for _, m in todo])
+
+
+def mentions(word: str, text: str) -> bool:
+    """``text`` uses ``word`` or a plain inflection of it (bright: brighter, brightness; warm: warmth)."""
+    w = word.strip().lower()
+    stem = re.escape(w[:-1]) if w.endswith("e") else re.escape(w)
+    return bool(re.search(rf"(?<![\w-])(?:{re.escape(w)}(?:s|er|est|ness|th|en|ed|ly|y|ier)?|{stem}(?:er|est|ed|y))"
+                          rf"(?![\w-])", text.lower()))

@@ -1,16 +1,54 @@
-"""A handle on one stored session: the current version, its audio, undo/redo, A/B and export."""
+"""A handle on one stored session: the current version, its audio, undo/redo, A/B and export.
+
+Undo and redo come in two sizes: one version (``undo``/``redo``) and one conversational turn
+(``undo_turn``/``redo_turn``: every version a request made, an edit plus its adjustment). What a turn
+did and how its words were read is kept as a ``TurnRecord`` beside the versions, so a follow-up
+("less", "same for the keys") or a correction still finds it after a restart.
+"""
 
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+import time
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from bandmate.core.audio_io import save
 from bandmate.core.clip import Clip
 from bandmate.core.errors import ToolInputError
 from bandmate.memory.store import Store, Version
+
+
+@dataclass(frozen=True)
+class TurnRecord:
+    """What one request did to a session, for follow-ups and corrections to build on.
+
+    ``steps`` are the tool calls that made versions (``{tool, args}``), ``terms`` the lexicon terms the
+    reading used, ``direction`` 'more' | 'less' | None as the request put it, ``intensity`` its size
+    (1 = plain), ``range`` the bar/second arguments it applied to, ``expected`` the planned measures.
+    """
+
+    id: str
+    request: str
+    before: int
+    after: int
+    kind: str = "edit"
+    steps: list[dict[str, Any]] = field(default_factory=list)
+    targets: list[str] = field(default_factory=list)
+    terms: list[str] = field(default_factory=list)
+    direction: str | None = None
+    intensity: float = 1.0
+    range: dict[str, Any] = field(default_factory=dict)
+    expected: list[dict[str, Any]] = field(default_factory=list)
+    reading: str = ""
+    created_at: float = 0.0
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> TurnRecord:
+        known = {k: v for k, v in d.items() if k in cls.__dataclass_fields__}
+        return cls(**known)
 
 
 @dataclass
@@ -44,6 +82,43 @@ class Session:
 
     def redo(self) -> Version:
         return self.store.redo(self.id)
+
+    def undo_turn(self) -> Version:
+        """Undo every version the latest turn made (an edit plus its adjustment is one turn)."""
+        turn = self.head.step.get("turn")
+        v = self.undo()
+        while turn and v.step.get("turn") == turn and v.parent is not None:
+            v = self.undo()
+        return v
+
+    def redo_turn(self) -> Version:
+        """Redo the versions of the most recently undone turn, all of them."""
+        v = self.redo()
+        turn = v.step.get("turn")
+        while turn:
+            pending = self.store.info(self.id).redo
+            if not pending or self.version(pending[-1]).step.get("turn") != turn:
+                break
+            v = self.redo()
+        return v
+
+    def record_turn(self, record: TurnRecord) -> TurnRecord:
+        """Keep ``record`` (stamped with the time) so later turns can build on it."""
+        rec = TurnRecord(**{**asdict(record), "created_at": record.created_at or time.time()})
+        self.store.record_turn(self.id, rec.id, asdict(rec))
+        return rec
+
+    def turns(self) -> list[TurnRecord]:
+        return [TurnRecord.from_json(d) for d in self.store.turns(self.id)]
+
+    def last_turn(self) -> TurnRecord | None:
+        """The recorded turn that produced the head (the one a follow-up or correction refers to).
+
+        None when the head was not made by a recorded turn (a new session, a direct tool call).
+        """
+        head = self.head.id
+        made = [t for t in self.turns() if t.after == head and t.after != t.before]
+        return made[-1] if made else None
 
     def checkout(self, version_id: int) -> Version:
         return self.store.checkout(self.id, version_id)

@@ -36,6 +36,9 @@ CREATE TABLE IF NOT EXISTS versions (
   session_id TEXT NOT NULL, id INTEGER NOT NULL, parent INTEGER, created_at REAL NOT NULL,
   mix TEXT NOT NULL, stems TEXT NOT NULL, state TEXT NOT NULL, bus TEXT NOT NULL,
   assets TEXT NOT NULL, step TEXT NOT NULL, PRIMARY KEY (session_id, id));
+CREATE TABLE IF NOT EXISTS turns (
+  session_id TEXT NOT NULL, id TEXT NOT NULL, created_at REAL NOT NULL, record TEXT NOT NULL,
+  PRIMARY KEY (session_id, id));
 """
 
 
@@ -219,6 +222,21 @@ class Store:
         with self._tx() as db:
             db.execute("UPDATE sessions SET head=?, redo='[]' WHERE id=?", (version_id, session_id))
         return self.version(session_id)
+
+    # ---- turns ----------------------------------------------------------------------------------
+    def record_turn(self, session_id: str, turn_id: str, record: dict[str, Any]) -> None:
+        """Keep what one conversational turn did (request, reading, steps), keyed by its turn id."""
+        with self._tx() as db:
+            self._info(db, session_id)
+            db.execute("INSERT OR REPLACE INTO turns VALUES (?,?,?,?)",
+                       (session_id, turn_id, time.time(), json.dumps(record, default=str)))
+
+    def turns(self, session_id: str) -> list[dict[str, Any]]:
+        """Every recorded turn of a session, oldest first."""
+        with self._tx(write=False) as db:
+            rows = db.execute("SELECT id, created_at, record FROM turns WHERE session_id=? ORDER BY created_at",
+                              (session_id,)).fetchall()
+        return [{**json.loads(r[2]), "id": r[0], "created_at": r[1]} for r in rows]
 
     # ---- audio ----------------------------------------------------------------------------------
     def clip(self, key: str, label: str | None = None) -> Clip:
