@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from bandmate.agent import intents
+from bandmate.agent import intents, targets
 from bandmate.agent.followups import followup
 from bandmate.agent.intent_matcher import IntentMatcher, neutral
 from bandmate.agent.parser import Clause, parse, resolve_stem
@@ -55,11 +55,11 @@ class OfflinePlanner:
             return _history(moves[0])  # "too much, undo that": the comment only explains the undo
         if first.question:
             return self._answer(first, view)
-        if any(c.range is not None and c.range.unit == "bars" for c in clauses) and not view.state.tempo_bpm \
-                and not view.empty:
-            return Plan(kind="edit", steps=[ToolCall(tool="analyze", args={}, why="find the bars")], replan=True,
-                        explanation="Bars need the tempo, so I'm measuring tempo, beats, key and chords first.",
-                        planner=self.name)
+        # sections, the stem that carries each named part, and whether it is there (agent/targets.py)
+        ready = targets.prepare(clauses, [intents.cue_intent(c, view) for c in clauses], view, request)
+        if ready.plan is not None:
+            return ready.plan.model_copy(update={"planner": self.name})
+        clauses = ready.clauses
         steps: list[ToolCall] = []
         expected: list[ExpectedChange] = []
         texts, terms, notes = [], [], []
@@ -82,7 +82,8 @@ class OfflinePlanner:
         notes += dropped
         if not steps:
             return _clarify("I could not turn that into an edit I can run. What should change?", "default")
-        return Plan(kind="edit", steps=steps, explanation=" Then ".join(texts), expected=expected,
+        return Plan(kind="edit", steps=steps, explanation=" ".join([*ready.said, " Then ".join(texts)]),
+                    expected=expected,
                     planner=self.name, terms=terms, notes=notes)
 
     # ---- one clause -------------------------------------------------------------------------------
