@@ -8,8 +8,12 @@ Bands (every stem known, stereo 44.1 kHz):
   for vocals, every part other than drums and bass counts as other. Skipped if the generator is absent.
 - ``*-mono``: the same mixture folded to mono (no stereo cue for the vocals).
 
-Separators: ``mixture/4`` (trivial baseline), ``dsp`` (the default), ``oracle-irm`` (ideal ratio masks
-from the true stems at the DSP's STFT size: the ceiling for any STFT-mask method, not a real separator).
+Separators: ``mixture/4`` (trivial baseline), ``dsp`` (the fallback), ``spleeter+dsp`` (the default when
+its weights are installed: vocals from Spleeter's pretrained 2-stem model, drums / bass / other split from
+its accompaniment by DSP; skipped with a printed reason when the weights are absent), ``oracle-irm`` (ideal
+ratio masks from the true stems at the DSP's STFT size: the ceiling for any STFT-mask method, not a real
+separator). The ``spleeter+dsp`` speed row runs in a child process, so its peak memory is that child's
+own resident set (torch's allocations are invisible to tracemalloc).
 SDR is the plain MDX-style ratio in dB (see separation_eval). Demucs is timed at the released htdemucs
 size with random weights (quality meaningless), in a child process so its peak memory is its own.
 Run: ``python -m benchmarks.bench_separation [--quick] [--json PATH]``.
@@ -41,11 +45,15 @@ COLUMNS = ["band", "separator", "drums", "bass", "vocals", "other", "mean_sdr", 
 
 def run(quick: bool = False) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
+    spleeter = _spleeter()
     for name, band in _bands(quick).items():
-        rows.extend(_quality_rows(name, band))
+        rows.extend(_quality_rows(name, band, spleeter))
         mono = {k: Clip(v.samples.mean(axis=0, keepdims=True), SR) for k, v in band.items()}
-        rows.extend(r for r in _quality_rows(f"{name}-mono", mono) if r["separator"] == "dsp")
+        rows.extend(r for r in _quality_rows(f"{name}-mono", mono, spleeter)
+                    if r["separator"] in ("dsp", "spleeter+dsp"))
     rows.append(_dsp_speed_row(10.0 if quick else 60.0))
+    if spleeter is not None:
+        rows.append(_spleeter_speed_row(10.0 if quick else 60.0))
     rows.append(_demucs_row(4.0 if quick else 10.0))
     return rows
 
@@ -83,13 +91,31 @@ def _generator_band(instruments: list[str], genre: str, seed: int, bars: int) ->
     return {k: Clip(v, SR) for k, v in band.items()}
 
 
-def _quality_rows(band_name: str, band: dict[str, Clip]) -> list[dict[str, Any]]:
+def _spleeter():
+    """The pretrained 2-stem model, or None (and why) when its weights are not installed."""
+    from bandmate.core.errors import BackendUnavailable
+    from bandmate.core.settings import Settings
+    from bandmate.tools.backends.spleeter_backend import load_spleeter
+
+    try:
+        return load_spleeter(Settings.from_env())
+    except BackendUnavailable as err:
+        print(f"spleeter+dsp rows skipped: {err}")
+        return None
+
+
+def _quality_rows(band_name: str, band: dict[str, Clip], spleeter=None) -> list[dict[str, Any]]:
     rows = [_row(band_name, "mixture/4", baseline_sdr(band), None)]
     tracemalloc.start()
     scores = evaluate(dsp.separate_clip, band)
     peak = tracemalloc.get_traced_memory()[1] / 2**20
     tracemalloc.stop()
     rows.append(_row(band_name, "dsp", scores, scores.pop("rtf"), peak))
+    if spleeter is not None:
+        from bandmate.tools.backends.separation_combined import separate_combined
+
+        scores = evaluate(lambda clip: separate_combined(clip, spleeter), band)
+        rows.append(_row(band_name, "spleeter+dsp", scores, scores.pop("rtf"), note="peak: see the speed row"))
     rows.append(_row(band_name, "oracle-irm", _oracle(band), None, note="ceiling for STFT masks"))
     return rows
 
@@ -124,6 +150,31 @@ def _dsp_speed_row(duration_s: float) -> dict[str, Any]:
     tracemalloc.stop()
     return {"band": f"{duration_s:g} s stereo", "separator": "dsp", "x_realtime": round(duration_s / seconds, 1),
             "peak_mb": round(peak, 1), "note": "speed only (numpy allocations, tracemalloc)"}
+
+
+def _spleeter_speed_row(duration_s: float) -> dict[str, Any]:
+    ctx = mp.get_context("spawn")
+    with ctx.Pool(1) as pool:
+        seconds, load_s, peak_mb = pool.apply(_spleeter_child, (duration_s,))
+    return {"band": f"{duration_s:g} s stereo", "separator": "spleeter+dsp", "x_realtime": round(duration_s / seconds, 2),
+            "peak_mb": round(peak_mb, 0), "note": f"pretrained 2-stem model (torch, CPU), load {load_s:.1f} s; "
+                                                  "peak = child RSS"}
+
+
+def _spleeter_child(duration_s: float) -> tuple[float, float, float]:
+    from bandmate.core.settings import Settings
+    from bandmate.tools.backends.separation_combined import separate_combined
+    from bandmate.tools.backends.spleeter_backend import load_spleeter
+
+    t0 = time.perf_counter()
+    model = load_spleeter(Settings.from_env())
+    load_s = time.perf_counter() - t0
+    band = synthetic_band(duration_s, seed=9)
+    mix = Clip(np.sum([c.samples for c in band.values()], axis=0), SR)
+    t0 = time.perf_counter()
+    separate_combined(mix, model)
+    seconds = time.perf_counter() - t0
+    return seconds, load_s, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _demucs_row(duration_s: float) -> dict[str, Any]:

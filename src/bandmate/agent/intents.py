@@ -10,6 +10,7 @@ import re
 
 from bandmate.agent.parser import Clause
 from bandmate.agent.plan import ExpectedChange, ToolCall
+from bandmate.agent.targets import said_band, target_of
 from bandmate.agent.verify import NEW_STEM
 from bandmate.agent.view import SessionView
 
@@ -102,11 +103,6 @@ def bar_args(clause: Clause, view: SessionView) -> dict:
         return {"start_bar": int(a), "end_bar": int(b)}
     a, b = r.resolve(total_s=view.duration_s)
     return {"start_s": round(a, 3), "end_s": round(b, 3)}
-
-
-def target_of(clause: Clause, view: SessionView) -> str:
-    stems = [s for s in clause.stems if s != "mix"]
-    return stems[0] if stems else "mix"
 
 
 def exp(measure: str, direction: str, target: str, min_change: float | None = None) -> ExpectedChange:
@@ -359,10 +355,14 @@ def _build_quieter(c, v):
 def _build_eq_exact(c, v):
     t = target_of(c, v)
     f, db = c.numbers["freq_hz"], c.numbers["gain_db"]
-    args = {"target": t, "peak1_hz": f, "peak1_db": db, "peak1_q": 1.0, **bar_args(c, v)}
     lo, hi = f / 2 ** 0.5, f * 2 ** 0.5
+    q, said = 1.0, f"at {f:g} Hz"
+    if band := said_band(c.text):  # "cut 200 hz to 2 khz": one broad bell spanning the band
+        lo, hi = band
+        f, q, said = round((lo * hi) ** 0.5, 1), round((lo * hi) ** 0.5 / (hi - lo), 3), f"over {lo:g}–{hi:g} Hz"
+    args = {"target": t, "peak1_hz": f, "peak1_db": db, "peak1_q": q, **bar_args(c, v)}
     return [ToolCall(tool="eq", args=args, why=f"{db:+.1f} dB bell at {f:g} Hz")], \
-        f"A {db:+.1f} dB bell at {f:g} Hz on the {t}.", \
+        f"A {db:+.1f} dB bell {said} on the {t}.", \
         [exp(f"band_db:{lo:.0f}-{hi:.0f}", "up" if db > 0 else "down", t)]
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from bandmate.agent import corrections, intents
+from bandmate.agent import corrections, intents, targets
 from bandmate.agent.constraints import enforce, read_constraints
 from bandmate.agent.followups import followup_plan
 from bandmate.agent.intent_matcher import IntentMatcher, neutral
@@ -74,11 +74,11 @@ class OfflinePlanner:
             return _history(moves[0])  # "too much, undo that": the comment only explains the undo
         if first.question or (any(c.topics for c in clauses) and all(c.topics or _filler(c) for c in clauses)):
             return self._answer(clauses, view, constraints)
-        if any(c.range is not None and c.range.unit == "bars" for c in clauses) and not view.state.tempo_bpm \
-                and not view.empty:
-            return Plan(kind="edit", steps=[ToolCall(tool="analyze", args={}, why="find the bars")], replan=True,
-                        explanation="Bars need the tempo, so I'm measuring tempo, beats, key and chords first.",
-                        planner=self.name, constraints=constraints)
+        # sections, the stem that carries each named part, and whether it is there (agent/targets.py)
+        ready = targets.prepare(clauses, [intents.cue_intent(c, view) for c in clauses], view, request)
+        if ready.plan is not None:
+            return ready.plan.model_copy(update={"planner": self.name, "constraints": constraints})
+        clauses = ready.clauses
         steps: list[ToolCall] = []
         expected: list[ExpectedChange] = []
         texts, terms, notes = [], [], []
@@ -106,7 +106,7 @@ class OfflinePlanner:
             return _refuse(refused, rest, constraints)
         if any(s.tool == "generate" for s in steps):
             notes += intents.unread_controls(" ".join(s.args.get("prompt", "") for s in steps if s.tool == "generate"))
-        return Plan(kind="edit", steps=steps, explanation=" Then ".join(texts), expected=expected,
+        return Plan(kind="edit", steps=steps, explanation=" ".join([*ready.said, " Then ".join(texts)]).strip(), expected=expected,
                     planner=self.name, terms=terms, notes=notes, constraints=constraints)
 
     # ---- one clause -------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from bandmate.agent.vocabulary import (
     QUESTION_TOPICS,
     STEM_ALIASES,
 )
+from bandmate.core.sections import mention
 from bandmate.memory.lexicon import INTENSITY_WORDS
 
 NUM = r"(\d+(?:\.\d+)?|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + ")"
@@ -70,6 +71,7 @@ class Clause:
     complaint: bool = False        # "the vocals sound muddy": a statement of a problem asks for less of it
     topics: list[str] = field(default_factory=list)  # every topic a question asks about
     inherited: bool = False        # stems taken from an earlier clause of the same sentence
+    section: str | None = None     # a section named as a place ("in the chorus"); agent/targets resolves it
 
 
 def normalise(text: str) -> str:
@@ -356,6 +358,13 @@ def find_instrument(text: str) -> str | None:
     return name
 
 
+def find_section(text: str) -> str | None:
+    """The section named as a place ("in the chorus", "the second verse"), as said; None if none."""
+    t = normalise(text)
+    span = mention(t)
+    return t[span[0]:span[1]] if span else None
+
+
 def parse_clause(text: str, known_stems: list[str] | None = None) -> Clause:
     intensity, word = find_intensity(text)
     negated, less = find_negation(text)
@@ -364,7 +373,8 @@ def parse_clause(text: str, known_stems: list[str] | None = None) -> Clause:
     return Clause(text=normalise(text), stems=find_stems(text, known_stems), range=find_range(text),
                   intensity=intensity, intensity_word=word, negated=negated, less=less, numbers=numbers,
                   key=find_key(text), tempo_bpm=tempo, question=find_question(text), topics=find_topics(text),
-                  history=find_history(text), instrument=find_instrument(text), complaint=find_complaint(text))
+                  history=find_history(text), instrument=find_instrument(text), complaint=find_complaint(text),
+                  section=find_section(text))
 
 
 def parse(text: str, known_stems: list[str] | None = None, *, weak: bool = True) -> list[Clause]:

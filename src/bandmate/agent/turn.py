@@ -90,11 +90,16 @@ class Agent:
                 return TurnResult(request, plan, plan.text() or plan.explanation, plan_s=plan_s)
         res = self._run(request, plan, session, view, turn_id)
         if plan.replan and res.execution is not None and res.execution.ok:
-            first = res.message
+            first, prepared = res.message, plan
             t1 = time.perf_counter()
             plan = self.planner.plan(request, SessionView.of(session), user=self.user)
             plan_s += time.perf_counter() - t1
             again = self._run(request, plan, session, view, turn_id)
+            if plan.kind == "clarify" and "separate" in prepared.tools():
+                # a question instead of an edit (the part is only bleed …): the turn leaves no new version
+                session.checkout(res.version_before)
+                again.version_after = session.head.id
+                again.message += "\n(Nothing was kept: the session is as it was before this request.)"
             again.version_before = res.version_before
             if res.execution is not None and again.execution is not None:
                 again.execution.outcomes[:0] = res.execution.outcomes

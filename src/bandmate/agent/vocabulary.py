@@ -19,6 +19,13 @@ STEM_ALIASES: dict[str, str] = {
     "pad": "pad", "pads": "pad", "synth pad": "pad",
     "strings": "strings", "string": "strings", "violins": "strings", "cello": "strings",
     "orchestra": "strings", "brass": "brass", "horns": "brass", "trumpet": "brass",
+    "violin": "strings", "viola": "strings", "fiddle": "strings", "cellos": "strings", "string section": "strings",
+    "trombone": "brass", "trumpets": "brass", "acoustic guitar": "guitar", "electric guitar": "guitar",
+    "grand piano": "keys", "pianos": "keys",
+    # instruments a 4-stem separation has no stem for: they live in 'other' (see agent/targets.py)
+    "the vibes": "vibes", "vibraphone": "vibes", "vibraphones": "vibes", "marimba": "vibes",
+    "xylophone": "vibes", "sax": "sax", "saxophone": "sax", "saxes": "sax", "flute": "winds",
+    "clarinet": "winds", "woodwinds": "winds",
     "other": "other",
     "mix": "mix", "whole mix": "mix", "master": "mix", "everything": "mix", "whole thing": "mix",
     "whole track": "mix", "full mix": "mix", "song": "mix", "track": "mix",

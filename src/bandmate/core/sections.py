@@ -59,6 +59,15 @@ def mentions_section(text: str) -> bool:
         bool(_LABEL.search(text))
 
 
+def mention(text: str) -> tuple[int, int] | None:
+    """Where the first section named as a place sits in ``text`` (start, end), to rewrite it; else None."""
+    for m in _PATTERN.finditer(text):
+        if m.group("place") or m.group("ord") or m.group("num"):
+            return m.start(), m.end()
+    m = _LABEL.search(text)
+    return (m.start(), m.end()) if m else None
+
+
 def section_names(sections: Sequence[Any]) -> list[str]:
     """'verse 1', 'chorus 1', 'verse 2' … (names numbered in order), for a clarifying question."""
     seen: dict[str, int] = {}
