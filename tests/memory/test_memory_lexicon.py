@@ -29,7 +29,8 @@ def _entry(**changes) -> dict:
                         "scale": ["high_shelf_db"], "limits": {"high_shelf_db": [0.5, 8.0]}}],
             "intensity": "a touch +1 dB, plain +3 dB, way +6 dB", "opposite": None, "invertible": True,
             "proof": [{"measure": "band_db:8000-16000", "direction": "up"}],
-            "examples": ["glassier keys", "a glassy top", "make it glassy"]}
+            "examples": ["glassier keys", "a glassy top", "make it glassy"],
+            "source": "Made up for the test: a shelf above 8 kHz, as mixing practice reads 'glassy'."}
     base.update(changes)
     return base
 
@@ -81,7 +82,7 @@ def test_intensity_scales_and_clamps_and_mirrors():
     assert 0 < touch < plain < way <= 8.0
     assert scaled_recipe(warm, 10.0)[0][1]["low_shelf_db"] == 8.0  # clamped to its limits
     mirrored = scaled_recipe(warm, 1.0, invert=True)[0][1]
-    assert mirrored["low_shelf_db"] == -3.0 and mirrored["high_shelf_db"] == 2.5
+    assert mirrored["low_shelf_db"] == -3.0 and mirrored["peak1_db"] == 2.5 and mirrored["high_shelf_db"] == 1.0
 
 
 # ---- schema errors name file, entry and field ---------------------------------------------------------
@@ -137,6 +138,7 @@ def test_a_term_defined_twice_is_refused(tmp_path):
     ([_entry(recipe=[{"tool": "eq", "args": {"high_shelf_db": 9.0}, "scale": ["high_shelf_db"],
                       "limits": {"high_shelf_db": [0.5, 8.0]}}])], r"high_shelf_db: value 9.0 is outside its limits"),
     ([_entry(examples=["one"])], r"examples: has 1, expected 3"),
+    ([_entry(source=None)], r"'glassy-test' source: timbre entries must name the study"),
     ([_entry(), _entry(term="other-test", aliases=["glassier-test"])],
      r"'other-test' alias 'glassier-test' already means 'glassy-test'"),
     ([_entry(opposite="other-test"), _entry(term="other-test", aliases=[], opposite="glassy-test")],

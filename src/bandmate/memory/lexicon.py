@@ -5,6 +5,8 @@ whose ``scale`` parameters grow or shrink with intensity words ("a touch" .. "wa
 to its declared ``[min, max]`` range, and a ``proof``: the measured change that shows it worked.
 A negated or "less" request uses the ``opposite`` entry when it exists, else the recipe with its
 scaled parameters mirrored (only for recipes marked ``invertible``).
+Every timbre entry names its ``source``: the crowd studies of EQ words (SocialEQ, Audealize, SocialFX)
+where they cover the word, which is where most listeners' meaning differs from the textbook one.
 """
 
 from __future__ import annotations
@@ -72,6 +74,9 @@ class LexiconEntry(BaseModel):
     invertible: bool = False
     proof: list[Proof] = Field(..., min_length=1)
     examples: list[str] = Field(default_factory=list, description="Utterances that mean this term.")
+    source: str | None = Field(None, min_length=20, description=(
+        "Where the recipe's reading comes from: the crowd study or reference and what it found for this word, "
+        "and where the recipe departs from the textbook reading. Required for timbre entries."))
 
     @field_validator("term")
     @classmethod

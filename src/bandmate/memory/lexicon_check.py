@@ -3,7 +3,7 @@
 ``load_lexicon`` validates each entry on its own. These checks look across entries and into the tools:
 every recipe step names a registered tool whose arguments validate at every intensity the planner can
 ask for (mirrored too, for invertible entries), every opposite names another entry, every proof names
-a real measure, and no alias means two things. A problem names the file, the entry, the recipe step
+a real measure, every timbre entry names its source, and no alias means two things. A problem names the file, the entry, the recipe step
 and the field, e.g. ``space.yaml: entry 'wet' step 1 (reverb): wet_level: Input should be less than or
 equal to 1 (got 1.4)``.
 """
@@ -25,6 +25,7 @@ MIRRORABLE = re.compile(r"(_db|semitones)$")  # args whose sign flip is the oppo
 SAMPLE_RANGE = {"start_bar": 1, "end_bar": 2}  # what the planner adds for "... in bars 1-2"
 RANGE_KEYS = ("start_s", "end_s", "start_bar", "end_bar")
 EXAMPLES = (3, 6)
+SOURCED = ("timbre",)  # categories whose every entry must say where its reading comes from
 
 
 def entry_files(directory: Path | None = None) -> dict[str, str]:
@@ -63,6 +64,9 @@ def _entry_problems(entry: LexiconEntry, entries: Mapping[str, LexiconEntry], re
     out += [f"proof {p.measure!r}: {why}" for p in entry.proof if (why := _measure_problem(p.measure))]
     if entry.invertible:
         out += _invertible_problems(entry)
+    if entry.category in SOURCED and not entry.source:
+        out.append(f"source: {entry.category} entries must name the study or reference their recipe follows "
+                   "(e.g. 'SocialEQ (Cartwright & Pardo 2013): crowd curve raises ...')")
     lo, hi = EXAMPLES
     if not lo <= len(entry.examples) <= hi:
         out.append(f"examples: has {len(entry.examples)}, expected {lo}–{hi} utterances")

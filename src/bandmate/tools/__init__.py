@@ -9,7 +9,7 @@ from bandmate.tools.spec import Registry, ToolSpec
 
 # Order is the order users and models see.
 TOOL_MODULES = (
-    "eq", "compressor", "limiter", "reverb", "delay", "chorus", "saturation", "gain", "stereo_width",
+    "eq", "compressor", "transient", "limiter", "reverb", "delay", "chorus", "saturation", "gain", "stereo_width",
     "pitch_shift", "time_stretch", "fade", "trim", "describe",
     # music tools (module name -> tool name is the module's SPEC.name; `continue` lives in continuation.py)
     "generate", "continuation", "inpaint", "add_stem", "remove_stem", "extract_stem", "replace_stem", "mix",
