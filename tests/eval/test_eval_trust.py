@@ -141,9 +141,11 @@ def test_the_summary_and_report_show_every_count(tmp_path):
     base = {"category": "dynamics", "passed": True, "failures": [], "checks": {}, "clarify_expected": False,
             "clarified": False, "plan_s": 0.1, "exec_s": 0.1, "case_s": 0.2, "request": "x", "measured": None}
     records = [{**base, **clean}, {**base, **bad}]
-    summary = {"meta": {"planner": "offline", "cases": 2}, **summarize(records)}
+    summary = {"meta": {"planner": "offline", "cases": 2, "skipped": [{"id": "gone", "missing": "a.ogg"}]},
+               **summarize(records)}
     assert json.loads(json.dumps(summary))["trust"]["over_full_scale"]["count"] == 1
     text = markdown(records, summary, {})
     assert "## Trust" in text and "not all 0: FAIL" in text
+    assert "Skipped 1 case(s) whose recording is absent (a.ogg)." in text
     assert "| outputs over full scale (true peak > 0 dBFS) | 1 | 1 | FAIL | bad-1 |" in text
     assert "| edits made on questions | 0 | 1 | ok | – |" in text

@@ -105,7 +105,7 @@ def markdown(records: Sequence[dict[str, Any]], summary: dict[str, Any], figures
              f"{meta.get('workers')} worker(s), executor {meta.get('executor')}; wall time "
              f"{meta.get('wall_s', 0):.1f} s; {meta.get('started', '')}.", "",
              f"Machine: {meta.get('machine_text', '?')}.", "",
-             f"Reproduce: `{meta.get('command', 'bandmate eval')}`", "", "## Overall", "",
+             f"Reproduce: `{meta.get('command', 'bandmate eval')}`", "", *_skipped(meta.get("skipped")), "## Overall", "",
              table(["metric", "value"], overall_rows(summary["overall"])), "", *trust_section(summary.get("trust")),
              "## By category", "",
              table(["category", "cases", "pass", "clarify P / R", "tools", "target", "direction", "preserve",
@@ -123,6 +123,13 @@ def markdown(records: Sequence[dict[str, Any]], summary: dict[str, Any], figures
                          for k, v in bm.items()])]
     parts += ["", "## Failed cases", ""] + _failures(records)
     return "\n".join(parts) + "\n"
+
+
+def _skipped(skipped: Sequence[dict[str, str]] | None) -> list[str]:
+    if not skipped:
+        return []
+    absent = sorted({s["missing"] for s in skipped})
+    return [f"Skipped {len(skipped)} case(s) whose recording is absent ({', '.join(absent)}).", ""]
 
 
 def _num(x: float | None) -> str:
