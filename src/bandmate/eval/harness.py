@@ -27,6 +27,25 @@ def select(case_paths: Sequence[str | Path] | None, *, categories: Sequence[str]
     return cases[:limit] if limit else cases, files
 
 
+def split_runnable(cases: Sequence[Case]) -> tuple[list[Case], list[dict[str, str]]]:
+    """The cases whose recordings are on disk, and ``{id, missing}`` for each one skipped because not."""
+    ready, skipped = [], []
+    for c in cases:
+        missing = c.context.missing_files() if c.context is not None else []
+        if missing:
+            skipped.append({"id": c.id, "missing": missing[0]})
+        else:
+            ready.append(c)
+    return ready, skipped
+
+
+def skipped_text(skipped: Sequence[dict[str, str]]) -> str:
+    """One line naming how many cases were skipped and which recordings were absent."""
+    absent = sorted({s["missing"] for s in skipped})
+    return (f"skipped {len(skipped)} case(s) whose recording is absent: {', '.join(absent[:4])}"
+            + (f" and {len(absent) - 4} more" if len(absent) > 4 else ""))
+
+
 def check_planner(planner: str) -> None:
     """Fail before any worker starts when the LLM planner has no model or endpoint configured."""
     if planner != "llm":
@@ -40,8 +59,10 @@ def check_planner(planner: str) -> None:
 
 def evaluate(cases: Sequence[Case], *, out: str | Path, case_files: Sequence[str] = (), planners: Sequence[str] = ("offline",),
              workers: int = 1, executor: str = "local", address: str | None = None, work_root: str | None = None,
-             on_result: OnResult | None = None, command: str = "") -> dict[str, dict[str, Any]]:
-    """Run every case with every planner; returns {planner: summary}."""
+             on_result: OnResult | None = None, command: str = "",
+             skipped: Sequence[dict[str, str]] = ()) -> dict[str, dict[str, Any]]:
+    """Run every case with every planner; returns {planner: summary}. ``skipped`` (cases left out because
+    their recording is absent) is kept in each summary's meta."""
     from bandmate.eval.machine import describe, describe_text
     from bandmate.eval.report import write_run
 
@@ -59,7 +80,8 @@ def evaluate(cases: Sequence[Case], *, out: str | Path, case_files: Sequence[str
         meta = {"planner": planner, "cases": len(cases), "case_files": list(case_files), "workers": config.workers,
                 "executor": executor, "address": address, "started": started,
                 "wall_s": round(time.perf_counter() - t0, 2), "machine": machine,
-                "machine_text": describe_text(machine), "command": command or "bandmate eval"}
+                "machine_text": describe_text(machine), "command": command or "bandmate eval",
+                "skipped": list(skipped)}
         summaries[planner] = write_run(target, records, meta)
     if len(planners) > 1:
         from bandmate.eval.compare import compare_summaries, delta_markdown

@@ -67,6 +67,27 @@ def overall_rows(o: dict[str, Any]) -> list[list[str]]:
             ["whole case p50 / p95 (s)", f"{secs(o['case_s']['p50'])} / {secs(o['case_s']['p95'])}"]]
 
 
+def trust_rows(trust: dict[str, Any]) -> list[list[str]]:
+    """One row per trust check: what, count, out of how many cases it applies to, verdict, which cases."""
+    from bandmate.eval.trust import TRUST_CHECKS
+
+    rows = []
+    for name, label in TRUST_CHECKS.items():
+        t = trust[name]
+        shown = ", ".join(t["cases"][:6]) + (f" … (+{len(t['cases']) - 6})" if len(t["cases"]) > 6 else "")
+        rows.append([label, str(t["count"]), str(t["of"]), "ok" if t["count"] == 0 else "FAIL", shown or "–"])
+    return rows
+
+
+def trust_section(trust: dict[str, Any] | None) -> list[str]:
+    """The report's "Trust" section (each count must be 0); empty for a summary written before it existed."""
+    if not trust:
+        return []
+    verdict = "all 0: pass" if trust["passed"] else "not all 0: FAIL"
+    return ["## Trust", "", f"Each count must be 0 ({verdict}). \"of\" is how many cases the check applies to.", "",
+            table(["check", "count", "of", "verdict", "cases"], trust_rows(trust)), ""]
+
+
 def category_rows(by_cat: dict[str, dict[str, Any]]) -> list[list[str]]:
     rows = []
     for cat, m in by_cat.items():
@@ -84,8 +105,9 @@ def markdown(records: Sequence[dict[str, Any]], summary: dict[str, Any], figures
              f"{meta.get('workers')} worker(s), executor {meta.get('executor')}; wall time "
              f"{meta.get('wall_s', 0):.1f} s; {meta.get('started', '')}.", "",
              f"Machine: {meta.get('machine_text', '?')}.", "",
-             f"Reproduce: `{meta.get('command', 'bandmate eval')}`", "", "## Overall", "",
-             table(["metric", "value"], overall_rows(summary["overall"])), "", "## By category", "",
+             f"Reproduce: `{meta.get('command', 'bandmate eval')}`", "", *_skipped(meta.get("skipped")), "## Overall", "",
+             table(["metric", "value"], overall_rows(summary["overall"])), "", *trust_section(summary.get("trust")),
+             "## By category", "",
              table(["category", "cases", "pass", "clarify P / R", "tools", "target", "direction", "preserve",
                     "plan p50 s", "exec p50 s"], category_rows(summary["by_category"]))]
     for title, name in (("Accuracy by category", "accuracy"), ("Measured changes", "changes"),
@@ -101,6 +123,13 @@ def markdown(records: Sequence[dict[str, Any]], summary: dict[str, Any], figures
                          for k, v in bm.items()])]
     parts += ["", "## Failed cases", ""] + _failures(records)
     return "\n".join(parts) + "\n"
+
+
+def _skipped(skipped: Sequence[dict[str, str]] | None) -> list[str]:
+    if not skipped:
+        return []
+    absent = sorted({s["missing"] for s in skipped})
+    return [f"Skipped {len(skipped)} case(s) whose recording is absent ({', '.join(absent)}).", ""]
 
 
 def _num(x: float | None) -> str:

@@ -134,6 +134,7 @@ def run_chunk(config_json: str, chunk: Sequence[tuple[int, Case]]) -> list[dict[
 def run_case(case: Case, worker: Worker) -> dict[str, Any]:
     """Run and score one case; any exception becomes a crashed record, never an error of the run."""
     from bandmate.eval.scoring import score_case
+    from bandmate.eval.trust import finish
 
     t0 = time.perf_counter()
     rec = base_record(case, worker.config.planner)
@@ -145,8 +146,9 @@ def run_case(case: Case, worker: Worker) -> dict[str, Any]:
     plan = rec.pop("_plan", None)
     score = score_case(case, plan=plan, observation=rec["measured"], message=rec["message"] or "",
                        exec_error=rec["exec_error"], crash=rec["crash"])
-    rec.update(passed=score.passed, failures=score.failures, checks=score.checks,
-               case_s=round(time.perf_counter() - t0, 4), worker=os.getpid())
+    rec.update(passed=score.passed, failures=score.failures, checks=score.checks)
+    rec.update(trust=finish(rec.pop("_trust", None), rec), case_s=round(time.perf_counter() - t0, 4),
+               worker=os.getpid())
     return rec
 
 
@@ -157,12 +159,13 @@ def base_record(case: Case, planner: str) -> dict[str, Any]:
             "clarify_expected": case.expect.clarify, "clarified": False, "kind": None, "tools": [],
             "targets": [], "plan": None, "explanation": None, "message": None, "exec_error": None,
             "session": None, "steps": [], "agent_measured": [], "measured": None, "adjusted": False, "version_before": None,
-            "version_after": None, "context_s": None, "plan_s": None, "exec_s": None}
+            "version_after": None, "context_s": None, "plan_s": None, "exec_s": None, "trust": None}
 
 
 def _run(case: Case, worker: Worker, rec: dict[str, Any]) -> None:
-    from bandmate.eval.measure import observe
+    from bandmate.eval.measure import Probe, observe
     from bandmate.eval.scoring import plan_targets
+    from bandmate.eval.trust import turn_facts
     from bandmate.memory.session import Session
 
     agent, store = worker.agent, worker.builder.store
@@ -192,6 +195,7 @@ def _run(case: Case, worker: Worker, rec: dict[str, Any]) -> None:
         before = 1
     if session is not None:
         rec["measured"] = observe(case, session, before, session.head.id)
+        rec["_trust"] = turn_facts(case, Probe.of(session, before, session.head.id), rec)
 
 
 def _step(outcome) -> dict[str, Any]:
@@ -202,11 +206,13 @@ def _step(outcome) -> dict[str, Any]:
 def crash_record(case: Case, planner: str, why: str) -> dict[str, Any]:
     """The record of a case whose worker died before it could report."""
     from bandmate.eval.scoring import score_case
+    from bandmate.eval.trust import finish
 
     rec = base_record(case, planner)
     rec["crash"] = why
     score = score_case(case, plan=None, crash=why)
     rec.update(passed=False, failures=score.failures, checks=score.checks)
+    rec["trust"] = finish(None, rec)
     return rec
 
 

@@ -21,9 +21,17 @@ A case file is YAML with one top-level key, ``cases:``, holding a list of cases:
 Measures are the names of ``bandmate.core.measures`` (``band_db:LO-HI`` in Hz) plus the session
 measures ``tempo_bpm``, ``key`` (compared as the signed distance between tonics in semitones) and
 ``stem_count``. ``min_change`` is in the measure's unit, or a string such as ``"5%"`` (relative to the
-value before). ``context: null`` starts the request with no session (a new chat). Beyond the
-documented keys, ``expect`` also accepts ``kind`` (edit|clarify|answer|history) and ``answer_contains``
-(any of these words in the reply), and a case may carry a free-text ``note``.
+value before). A context may instead start from a recording, exactly as an upload does::
+
+      context: {audio: ../../shared/data/real/vibe_ace.ogg, excerpt_s: [10, 25]}   # or stems_dir: DIR
+
+``audio`` is one file (the mix), ``stems_dir`` a folder of ``NAME.wav`` stems; a relative path is relative
+to the case file; ``excerpt_s`` cuts ``[start, end]`` seconds first (to keep cases fast); ``tempo_bpm`` and
+``key`` may be given as a user would tell them, the generator's keys may not. Loading does not need the
+files: a run skips the cases whose recording is absent. ``context: null`` starts the request with no
+session (a new chat). Beyond the documented keys, ``expect`` also accepts ``kind``
+(edit|clarify|answer|history) and ``answer_contains`` (any of these words in the reply), and a case may
+carry a free-text ``note``.
 Unknown keys, measures, tools or categories are errors that name them.
 """
 
@@ -109,6 +117,9 @@ class Change(_Strict):
         return self.min_change
 
 
+GENERATOR_FIELDS = ("prompt", "stems", "time_signature", "bars", "seed", "mixture_only")
+
+
 class Context(_Strict):
     prompt: str = ""
     stems: list[str] | None = Field(None, description="Instruments present (the generator's parts).")
@@ -118,6 +129,45 @@ class Context(_Strict):
     bars: int = Field(4, ge=1, le=64)
     seed: int = Field(0, ge=0)
     mixture_only: bool = False
+    audio: str | None = Field(None, description="A recording to start from, as an upload (relative: to the "
+                                                "case file).")
+    stems_dir: str | None = Field(None, description="A folder of NAME.wav stems to start from (relative: to "
+                                                    "the case file).")
+    excerpt_s: tuple[float, float] | None = Field(None, description="[start, end] in seconds: the recording "
+                                                                    "is cut to this first.")
+
+    @model_validator(mode="after")
+    def _one_source(self):
+        if self.audio is not None and self.stems_dir is not None:
+            raise ValueError("give context.audio (one recording) or context.stems_dir (a folder of stems), "
+                             "not both")
+        if self.is_recording:
+            mixed = sorted(f for f in GENERATOR_FIELDS if f in self.model_fields_set)
+            if mixed:
+                raise ValueError(f"context {mixed} describe generated music, but this context starts from "
+                                 f"{'context.audio' if self.audio else 'context.stems_dir'}; drop them "
+                                 "(tempo_bpm and key may stay: they are what the user would tell an upload)")
+        if self.excerpt_s is not None:
+            start, end = self.excerpt_s
+            if not self.is_recording:
+                raise ValueError("context.excerpt_s cuts a recording; add context.audio or context.stems_dir")
+            if not 0 <= start < end:
+                raise ValueError(f"context.excerpt_s {list(self.excerpt_s)} should be [start, end] in seconds "
+                                 "with 0 <= start < end")
+        return self
+
+    @property
+    def is_recording(self) -> bool:
+        """True when the session starts from files (an upload), not from the generator."""
+        return self.audio is not None or self.stems_dir is not None
+
+    def missing_files(self) -> list[str]:
+        """The recording or stems folder this context needs but the disk lacks (empty: nothing missing)."""
+        if self.audio is not None and not Path(self.audio).is_file():
+            return [self.audio]
+        if self.stems_dir is not None and not Path(self.stems_dir).is_dir():
+            return [self.stems_dir]
+        return []
 
     def cache_key(self) -> str:
         return self.model_dump_json()
@@ -226,10 +276,21 @@ def _load_file(path: Path) -> tuple[list[Case], list[str]]:
     for i, raw in enumerate(doc["cases"]):
         label = f"{path.name} case #{i + 1}" + (f" ({raw.get('id')!r})" if isinstance(raw, dict) else "")
         try:
+            raw = _resolved(raw, path.parent) if isinstance(raw, dict) else raw
             cases.append(Case.model_validate({**raw, "source": str(path)} if isinstance(raw, dict) else raw))
         except ValidationError as err:
             errs += [f"{label}: {_describe(e)}" for e in err.errors()]
     return cases, errs
+
+
+def _resolved(raw: dict[str, Any], folder: Path) -> dict[str, Any]:
+    """``raw`` with a relative ``context.audio``/``context.stems_dir`` made relative to the case file's folder."""
+    ctx = raw.get("context")
+    if not isinstance(ctx, dict):
+        return raw
+    fixed = {k: (str(folder.absolute() / v) if k in ("audio", "stems_dir") and isinstance(v, str) and not Path(v).is_absolute()
+                 else v) for k, v in ctx.items()}
+    return {**raw, "context": fixed}
 
 
 def _describe(e: dict[str, Any]) -> str:

@@ -229,11 +229,14 @@ def metrics(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
 
 
 def summarize(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """Overall metrics, the same per category, and how each measure's expected changes fared."""
+    """Overall metrics, the same per category, how each measure's expected changes fared, and the trust
+    counts (``eval.trust``)."""
+    from bandmate.eval.trust import trust_summary
+
     cats = sorted({r["category"] for r in records})
     return {"overall": metrics(records),
             "by_category": {c: metrics([r for r in records if r["category"] == c]) for c in cats},
-            "by_measure": by_measure(records)}
+            "by_measure": by_measure(records), "trust": trust_summary(records)}
 
 
 def by_measure(records: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:

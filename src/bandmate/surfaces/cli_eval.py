@@ -52,13 +52,19 @@ def eval_cmd(
 ) -> None:
     """Run eval cases end to end (plan, execute, measure) and score them; writes a report to --out."""
     from bandmate.core.errors import ToolInputError
-    from bandmate.eval.harness import evaluate, select
+    from bandmate.eval.harness import evaluate, select, skipped_text, split_runnable
 
     if address and executor != "ray":
         raise ToolInputError("--address is for the Ray executor; add --executor ray")
     chosen, files = select(cases, categories=category or (), ids=case_id or (), limit=limit)
     if not chosen:
         raise ToolInputError("no cases left after --category/--id filtering; check the names")
+    chosen, skipped = split_runnable(chosen)
+    if skipped:
+        typer.echo(skipped_text(skipped), err=True)
+    if not chosen:
+        typer.echo("nothing to run: every selected case needs a recording that is absent", err=True)
+        return
     n_workers = workers or (_default_workers() if executor == "local" else 0)  # ray: 0 = one per cluster CPU
     planners = ("offline", "llm") if planner == "both" else (planner,)
     total = len(chosen) * len(planners)
@@ -76,16 +82,18 @@ def eval_cmd(
     command = "bandmate " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:2] == ["eval"] else ""
     summaries = evaluate(chosen, out=out, case_files=files, planners=planners, workers=n_workers,
                          executor=executor, address=address, work_root=str(keep_sessions) if keep_sessions else None,
-                         on_result=progress, command=command)
+                         on_result=progress, command=command, skipped=skipped)
     if as_json:
         typer.echo(json.dumps(summaries if len(planners) > 1 else summaries[planners[0]], indent=2, default=str))
         return
-    from bandmate.eval.report import overall_rows, table
+    from bandmate.eval.report import overall_rows, table, trust_rows
 
     for p, s in summaries.items():
         typer.echo(f"\n{p}: {s['meta']['cases']} cases in {s['meta']['wall_s']:.1f} s with "
                    f"{n_workers or 'one per cluster CPU'} worker(s)")
         typer.echo(table(["metric", "value"], overall_rows(s["overall"])))
+        typer.echo("\ntrust (each must be 0):")
+        typer.echo(table(["check", "count", "of", "verdict", "cases"], trust_rows(s["trust"])))
     where = out if len(planners) == 1 else f"{out}/<planner> and {out}/comparison.md"
     typer.echo(f"\nwrote results.jsonl, summary.json, report.md and plots to {where}", err=True)
 
