@@ -21,11 +21,32 @@ system_deps() {
   fi
 }
 
-if [ "${1:-}" = "--system-only" ]; then system_deps; exit 0; fi
+# Headless Chromium, its driver and an emoji font for the studio's real-browser test (tests/ui/test_ui_browser.py skips without).
+browser_deps() {
+  local need=()
+  command -v chromium >/dev/null 2>&1 || need+=(chromium)
+  command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
+  # the studio's icons are emoji: without a colour emoji font the screenshots show empty boxes
+  dpkg -s fonts-noto-color-emoji >/dev/null 2>&1 || need+=(fonts-noto-color-emoji)
+  [ ${#need[@]} -eq 0 ] && return 0
+  local sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  if command -v apt-get >/dev/null 2>&1; then
+    echo "installing Debian packages: ${need[*]}"
+    $sudo apt-get update -qq || true
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" \
+      || echo "warning: could not install ${need[*]}; the studio's browser test will be skipped" >&2
+  else
+    echo "warning: no apt-get; install ${need[*]} yourself to run the studio's browser test" >&2
+  fi
+}
+
+if [ "${1:-}" = "--system-only" ]; then system_deps; browser_deps; exit 0; fi
 
 PY="${1:-python3.11}"
 VENV="${2:-.venv}"
 system_deps
+browser_deps
 [ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
 PIP="$VENV/bin/python -m pip"
 $PIP install -q --upgrade pip wheel

@@ -51,13 +51,14 @@ def _session_list() -> None:
         labels[s.id] = f"{s.name[:28]} · v{s.head} · {when}"
     ids = list(labels)
     current = ss.session_id if ss.session_id in labels else ""
-    picked = st.selectbox("Session", ids, index=ids.index(current), format_func=labels.get, key="session-pick",
+    if ss.get("_last_pick") != current:  # opened elsewhere (a first request, an upload, a link): show it
+        ss["session-pick"] = ss._last_pick = current
+    picked = st.selectbox("Session", ids, format_func=labels.get, key="session-pick",
                           help="Every session is saved; pick one to reopen it")
-    if picked != current and picked != ss.get("_last_pick"):
+    if picked != current:
         ss._last_pick = picked
         state.open_session(picked or None)
         st.rerun()
-    ss._last_pick = picked
 
 
 def notice() -> None:

@@ -15,10 +15,14 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from bandmate.core.errors import BandmateError
+from bandmate.core.errors import BandmateError, SessionChanged
 
 UNITS = {"band_db": "dB", "loudness_lufs": "LUFS", "crest_db": "dB", "centroid_hz": "Hz", "rolloff_hz": "Hz",
          "decay_s": "s", "duration_s": "s", "tempo_bpm": "BPM", "stereo_width": "", "onset_rate": "/s"}
+CHANGED_ELSEWHERE = ("This session was changed in another tab or window while your request ran, so your edit was "
+                     "not applied (nothing was lost, nothing was branched). Have a look at the new version, then "
+                     "send your request again.")
+MOVED_MARK = "the session changed while this ran"  # how Store.commit's SessionChanged begins (memory/store.py)
 NAMES = {"loudness_lufs": "loudness", "crest_db": "punch (crest)", "centroid_hz": "brightness (centroid)",
          "rolloff_hz": "top end (roll-off)", "stereo_width": "width", "decay_s": "tail", "onset_rate": "hits",
          "duration_s": "length", "stem_count": "parts", "tempo_bpm": "tempo"}
@@ -150,9 +154,8 @@ def _head(session) -> int | None:
 def friendly(err: BaseException) -> str:
     """One sentence a musician can act on; the raw message goes in the details."""
     text = str(err)
-    if "head" in text and ("moved" in text or "conflict" in text or "changed" in text):
-        return "This session was changed in another tab or window, so your edit was not applied. " \
-               "The view is refreshed: look at the new version and send your request again."
+    if isinstance(err, SessionChanged) or MOVED_MARK in text:
+        return CHANGED_ELSEWHERE
     if "no stem" in text:
         return "That part isn't in this version of the music. Pick one of its stems, or add it first."
     return "I couldn't do that: " + text.split(";")[0].rstrip(".") + "."
@@ -174,7 +177,8 @@ def view_of(res, store) -> TurnView:
     if ex is not None:
         v.measured = [_measure(m) for m in ex.measured]
         if not ex.ok:
-            v.error = "One step could not run, so it changed nothing. " + friendly_step(ex.error or "")
+            v.error = CHANGED_ELSEWHERE if MOVED_MARK in (ex.error or "") else \
+                "One step could not run, so it changed nothing. " + friendly_step(ex.error or "")
             v.error_detail = ex.error
     if res.message.startswith("Could not do that:"):
         v.error, v.error_detail = "I couldn't do that: the request did not fit this session.", res.message

@@ -16,6 +16,7 @@ from bandmate.core.errors import BandmateError, ToolInputError
 AUDIO = (".wav", ".flac", ".mp3", ".ogg")
 MIDI = (".mid", ".midi")
 MAX_UPLOAD_MB = 200
+MAX_UPLOAD_MIN = 20  # as core.audio_io's load limit: the studio says it in minutes, before decoding
 
 
 def safe_name(name: str) -> str:
@@ -64,11 +65,32 @@ def create_from_uploads(store, files: list[tuple[str, bytes]], *, settings=None,
 
             return session_from_midi(store, paths[0], settings=settings, user=user,
                                      name=Path(files[0][0]).stem)
-        for p in paths:  # decode every file now: a damaged body fails here, before any session exists
-            load(p)
+        for (name, _), p in zip(files, paths, strict=True):
+            check_header(p, name)
+            load(p)  # decode every file now: a damaged body fails here, before any session exists
         if kind == "recording":
             return new_session_from_files(store, audio=paths[0], name=Path(files[0][0]).stem)
         return new_session_from_files(store, stems_dir=tmp, name="stems: " + ", ".join(p.stem for p in paths))
+
+
+def check_header(path: Path, name: str) -> None:
+    """Refuse, from the header alone, what the studio cannot open: not audio, > 2 channels, too long."""
+    import soundfile as sf
+
+    try:
+        info = sf.info(str(path))
+    except Exception as err:  # libsndfile's reason is terse: say what the file should have been
+        raise ToolInputError(f"{name} is not readable audio ({str(err).strip()}); it may be damaged, or another "
+                             f"kind of file renamed to {Path(name).suffix}. Export it again as "
+                             f"{', '.join(AUDIO)}") from err
+    if info.channels > 2:
+        raise ToolInputError(f"{name} has {info.channels} channels; the studio opens mono or stereo recordings. "
+                             "Export a stereo mix, or each channel as its own stem and upload them together")
+    minutes = info.duration / 60
+    if minutes > MAX_UPLOAD_MIN:
+        length = f"{minutes / 60:.1f} hours" if minutes >= 90 else f"{minutes:.0f} minutes"
+        raise ToolInputError(f"{name} lasts {length}; the studio opens recordings up to {MAX_UPLOAD_MIN} "
+                             "minutes. Trim it to the part you want to work on")
 
 
 def panel(key: str = "upload") -> None:
