@@ -354,3 +354,15 @@ def test_real_recordings_give_plausible_values(real_data):
         assert -20 < values["peak_dbfs"] < 3, path.name
         assert -40 < values["ambience_db"] < 0, path.name
         assert all(np.isfinite(v) for v in values.values()), path.name
+
+
+def test_peak_dbfs_skipping_quiet_chunks_matches_the_full_oversampled_peak():
+    """Chunks too quiet to matter are skipped by an exact bound: the result equals oversampling everything."""
+    rng = np.random.default_rng(7)
+    x = (rng.standard_normal((2, 100_000)) * 0.05).astype(np.float32)
+    t = np.arange(64)
+    x[1, 70_000:70_064] = (0.7 * np.sin(np.pi / 2 * t + np.pi / 4)).astype(np.float32)  # fs/4 burst
+    full = 20 * np.log10(np.abs(resample_poly(x.astype(np.float64), 4, 1, axis=1)).max())
+    got = m.peak_dbfs(Clip(x, 44100, ("t",)))
+    assert abs(got - full) < 0.05, (got, full)
+    assert got > 20 * np.log10(0.7 * np.sin(np.pi / 4)) + 2.5  # the inter-sample peak was found

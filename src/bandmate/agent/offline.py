@@ -189,16 +189,19 @@ class OfflinePlanner:
         Returns the term and where its word starts in ``clause.text``.
         """
         quality = " " + _quality_words(clause) + " "
-        for alias, term in self._aliases():
-            if re.search(rf"(?<![\w-]){re.escape(alias)}(?![\w-])", quality):
-                m = re.search(rf"(?<![\w-]){re.escape(alias)}(?![\w-])", clause.text)
+        for pattern, term in self._aliases():
+            if pattern.search(quality):
+                m = pattern.search(clause.text)
                 return term, (m.start() if m else 0)
         return None
 
-    def _aliases(self) -> list[tuple[str, str]]:
+    def _aliases(self) -> list[tuple[re.Pattern, str]]:
+        """(compiled word pattern, term) for every term and alias, longest first; compiled once per planner
+        (hundreds of ad-hoc patterns per request overflowed ``re``'s cache and cost ~1 s a turn)."""
         if not hasattr(self, "_alias_list"):
             pairs = [(a.lower(), e.term) for e in self.kb.lexicon.values() for a in [e.term, *e.aliases]]
-            self._alias_list = sorted(pairs, key=lambda p: -len(p[0]))
+            self._alias_list = [(re.compile(rf"(?<![\w-]){re.escape(a)}(?![\w-])"), term)
+                                for a, term in sorted(pairs, key=lambda p: -len(p[0]))]
         return self._alias_list
 
     def _retrieve(self, queries: list[str], vectors, user: str) -> list[Hit]:

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 import time
 import uuid
+from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
@@ -135,13 +137,8 @@ class BlobStore:
         return key
 
     def get_clip(self, key: str, provenance: str | None = None) -> Clip:
-        import soundfile as sf
-
-        path = self._find(key, ".flac")
-        scale = 2.0 ** int(path.name.split(".")[1][1:])
-        ints, sr = sf.read(str(path), dtype="int32", always_2d=True)
-        x = ((ints >> 8).astype(np.float64) / _FULL * scale).astype(np.float32)
-        return Clip(np.ascontiguousarray(x.T), sr, (provenance or f"blob:{key}",))
+        samples, sr = _decoded(str(self._find(key, ".flac")))
+        return Clip(samples.copy(), sr, (provenance or f"blob:{key}",))  # a copy: callers may change theirs
 
     def put_bytes(self, data: bytes, suffix: str = ".bin") -> str:
         key = hashlib.sha256(data).hexdigest()[:32]
@@ -156,3 +153,32 @@ class BlobStore:
         if not hits:
             raise SessionError(f"stored object {key} is missing from {self.root}")
         return hits[0].read_bytes()
+
+
+_DECODED: OrderedDict[str, tuple[np.ndarray, int]] = OrderedDict()
+_DECODED_LIMIT_BYTES = 512 * 2**20
+_DECODED_LOCK = threading.Lock()
+
+
+def _decoded(path: str) -> tuple[np.ndarray, int]:
+    """A stored clip's samples, decoded once per process while they fit a 512 MB LRU.
+
+    Blobs are content-addressed and never rewritten, so a path always holds the same audio: a turn that
+    reads the same stems for planning, running, verifying and the safety stage decodes each FLAC once.
+    """
+    import soundfile as sf
+
+    with _DECODED_LOCK:
+        hit = _DECODED.get(path)
+        if hit is not None:
+            _DECODED.move_to_end(path)
+            return hit
+    scale = 2.0 ** int(Path(path).name.split(".")[1][1:])
+    ints, sr = sf.read(path, dtype="int32", always_2d=True)
+    x = np.ascontiguousarray(((ints >> 8).astype(np.float64) / _FULL * scale).astype(np.float32).T)
+    x.flags.writeable = False  # the cached copy itself is never handed out
+    with _DECODED_LOCK:
+        _DECODED[path] = (x, sr)
+        while sum(a.nbytes for a, _ in _DECODED.values()) > _DECODED_LIMIT_BYTES and len(_DECODED) > 1:
+            _DECODED.popitem(last=False)
+    return x, sr
