@@ -51,9 +51,13 @@ def test_louder_without_squashing_keeps_the_crest_factor(agent, vibe):
     after = vibe.mix()
     assert measures.peak_dbfs(after) <= CEILING_DBFS
     assert measures.crest_db(before) - measures.crest_db(after) <= GENTLE_LIMIT_DB
-    [m] = res.execution.measured
+    m, crest = res.execution.measured
     assert m.ok and m.noticeable and m.delta > 0.5, res.message
     assert "as plain gain, to keep the dynamics" in res.message
+    # the constraint is proved in the report: the crest factor held within a decibel
+    assert crest.expected.measure == "crest_db" and crest.ok
+    assert crest.delta == pytest.approx(measures.crest_db(after) - measures.crest_db(before))
+    assert f"Measured: crest_db on mix: {crest.before:.3g} → {crest.after:.3g}" in res.message
 
 
 def _kept_with_more_ambience(agent, session):

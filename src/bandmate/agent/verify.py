@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from bandmate.agent.executor import keeps_dynamics
 from bandmate.agent.plan import ExpectedChange, Plan, ToolCall
 from bandmate.core import measures
 from bandmate.core.errors import BandmateError, SessionError, ToolInputError
@@ -248,6 +249,14 @@ def measure_expected(session: Session, expected: list[ExpectedChange], before_v:
 
 
 # ---- the verify stage -------------------------------------------------------------------------------
+def implied(plan: Plan) -> list[ExpectedChange]:
+    """Checks a stated constraint adds: "don't squash it" (``keep_dynamics``) keeps the mix's crest factor
+    within a decibel, so the report proves it."""
+    if keeps_dynamics(plan) and not any(e.measure == "crest_db" and e.target == "mix" for e in plan.expected):
+        return [ExpectedChange(measure="crest_db", direction="same", target="mix", min_change=1.0)]
+    return []
+
+
 @dataclass
 class Verdict:
     measured: list[Measured]
@@ -263,9 +272,10 @@ def verify(plan: Plan, session: Session, before_v: int, *, adjust: bool = True,
     whether it succeeded; without it a too-small change is only reported. ``adjust=False`` (a plan
     that stopped at a failing step) only measures.
     """
-    if not plan.expected or session.head.id == before_v:
+    expected = [*plan.expected, *implied(plan)]
+    if not expected or session.head.id == before_v:
         return Verdict([])
-    measured = measure_expected(session, plan.expected, before_v, session.head.id, plan)
+    measured = measure_expected(session, expected, before_v, session.head.id, plan)
     decision, weak = decide(measured)
     if not adjust:
         return Verdict(measured)
@@ -276,7 +286,7 @@ def verify(plan: Plan, session: Session, before_v: int, *, adjust: bool = True,
     if decision == "again" and run_again is not None:
         redo = plan.model_copy(update={"steps": [s for s in plan.steps if s.clause in weak]})
         if redo.steps and run_again(redo):
-            return Verdict(measure_expected(session, plan.expected, before_v, session.head.id, plan), "again", True)
+            return Verdict(measure_expected(session, expected, before_v, session.head.id, plan), "again", True)
     return Verdict(measured)
 
 

@@ -4,7 +4,8 @@ Conventions
 -----------
 - The ceiling is ``CEILING_DBFS`` (-0.3 dBFS) *true peak*, read as ``core.measures.peak_dbfs`` reads it
   (4x oversampled, so peaks between samples count).
-- The stage is transparent: a mix already under the ceiling is returned untouched (the same object);
+- The stage is transparent: a mix already under the ceiling is returned untouched (the same object;
+  checking costs little, since only the stretches within 6 dB of the ceiling are oversampled);
   over it, a look-ahead peak limiter (``tools.limiter``) driven by the oversampled peak envelope pulls
   only the overs down, and a final static trim of at most a few hundredths of a dB covers what the
   smooth gain curve leaves between samples. The limiter takes at most ``LIMIT_DB`` (3 dB) off the
@@ -23,6 +24,7 @@ import numpy as np
 
 from bandmate.core import measures
 from bandmate.core.clip import Clip
+from bandmate.tools.limiter import limit
 
 CEILING_DBFS = -0.3
 LIMIT_DB = 3.0  # the most the limiter takes off the peaks: beyond that a limiter is no longer transparent
@@ -38,7 +40,7 @@ class SafetyAction:
     peak_before_dbfs: float
     peak_after_dbfs: float
     ceiling_dbfs: float = CEILING_DBFS
-    trim_db: float = 0.0  # static gain taken off before limiting (keep_dynamics)
+    trim_db: float = 0.0  # plain gain taken off before limiting (what the limiter may not take)
 
     def text(self) -> str:
         how = f" ({self.trim_db:.1f} dB of it as plain gain, to keep the dynamics)" if self.trim_db else ""
@@ -66,6 +68,33 @@ def true_peak_envelope(x: np.ndarray) -> np.ndarray:
     return env
 
 
+def true_peak_near_top(x: np.ndarray, floor_dbfs: float, stop_above_dbfs: float | None = None) -> float:
+    """True peak in dBFS of ``x`` (channels, frames), oversampled only around samples above ``floor_dbfs``
+    (``FLOOR_DB`` when none is): between quieter samples no realistic signal peaks ``_SURE_SAFE_DB``
+    higher, and most of a mix sits under its top, so this costs a fraction of ``peak_dbfs``.
+    ``stop_above_dbfs``: return as soon as a peak over it is found (enough to know the stage must act)."""
+    from scipy.signal import resample_poly
+
+    level = np.abs(x).max(axis=0)
+    loud = np.flatnonzero(level > 10 ** (floor_dbfs / 20))
+    if loud.size == 0:
+        return measures.FLOOR_DB
+    breaks = np.flatnonzero(np.diff(loud) > 2 * _PAD)
+    starts = np.concatenate([[loud[0]], loud[breaks + 1]])
+    stops = np.concatenate([loud[breaks], [loud[-1]]]) + 1
+    peak = float(level[loud].max())
+    if stop_above_dbfs is None and len(starts) > 5000:  # loud almost everywhere: one pass is cheaper
+        return measures.peak_dbfs(Clip(np.asarray(x, np.float32), 44100))
+    for a, b in zip(starts, stops, strict=True):
+        lo, hi = max(0, a - _PAD), min(x.shape[1], b + _PAD)
+        up = resample_poly(x[:, lo:hi].astype(np.float64), measures.TRUE_PEAK_OVERSAMPLE, 1, axis=1)
+        k = measures.TRUE_PEAK_OVERSAMPLE
+        peak = max(peak, float(np.abs(up[:, (a - lo) * k:(b - lo) * k]).max()))
+        if stop_above_dbfs is not None and peak > 10 ** (stop_above_dbfs / 20):
+            break
+    return float(20 * np.log10(peak))
+
+
 def make_safe(mix: Clip, *, ceiling_dbfs: float = CEILING_DBFS,
               keep_dynamics: bool = False) -> tuple[Clip, SafetyAction | None]:
     """``mix`` brought to a true peak at or under ``ceiling_dbfs``; the action taken, or None if none was needed.
@@ -75,26 +104,18 @@ def make_safe(mix: Clip, *, ceiling_dbfs: float = CEILING_DBFS,
     no more than that.
     """
     x = mix.samples
-    sample_peak = float(np.abs(x).max()) if x.size else 0.0
-    if sample_peak <= 10 ** ((ceiling_dbfs - _SURE_SAFE_DB) / 20):
+    if not x.size or true_peak_near_top(x, ceiling_dbfs - _SURE_SAFE_DB, ceiling_dbfs) <= ceiling_dbfs:
         return mix, None
-    before = measures.peak_dbfs(mix)
-    if before <= ceiling_dbfs:
-        return mix, None
+    envelope = true_peak_envelope(x)
+    before = float(20 * np.log10(envelope.max()))
     over = before - ceiling_dbfs
     trim_db = max(0.0, over - (GENTLE_LIMIT_DB if keep_dynamics else LIMIT_DB))
-    y = x * np.float32(10 ** (-trim_db / 20)) if trim_db else x
-    y = _limit_true_peak(y, mix.sample_rate, ceiling_dbfs - _AIM_DB)
+    trim = 10 ** (-trim_db / 20)
+    y = limit(x * np.float32(trim), mix.sample_rate, threshold_db=ceiling_dbfs - _AIM_DB, release_ms=_RELEASE_MS,
+              peak=envelope * trim).astype(np.float32)
     out = mix.replace(y, f"safety limiter {ceiling_dbfs:g} dBFS true peak")
-    after = measures.peak_dbfs(out)
+    after = true_peak_near_top(y, ceiling_dbfs - _SURE_SAFE_DB)
     if after > ceiling_dbfs:  # the smooth gain let an inter-sample peak through: trim the rest
         out = out.replace(y * np.float32(10 ** ((ceiling_dbfs - after - 0.01) / 20)), "safety trim")
-        after = measures.peak_dbfs(out)
+        after = true_peak_near_top(out.samples, ceiling_dbfs - _SURE_SAFE_DB)
     return out, SafetyAction(before, after, ceiling_dbfs, round(trim_db, 3))
-
-
-def _limit_true_peak(x: np.ndarray, sample_rate: int, threshold_db: float) -> np.ndarray:
-    from bandmate.tools.limiter import limit
-
-    return limit(x, sample_rate, threshold_db=threshold_db, release_ms=_RELEASE_MS,
-                 peak=true_peak_envelope(x)).astype(np.float32)
