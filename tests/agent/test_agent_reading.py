@@ -51,6 +51,11 @@ def agent(offline_planner, kb):
     ("can you make it brighter?", []),
     ("how about more reverb", []),
     ("maybe a bit brighter?", []),
+    ("is the bass louder than the piano?", ["compare"]),
+    ("is this in 4/4?", ["time_signature"]),
+    ("is it in C minor?", ["key"]),
+    ("waht key is it in", ["key"]),
+    ("is it possible to make it brighter", []),
 ])
 def test_questions_are_recognised(text, topics):
     assert find_topics(text) == topics
@@ -83,6 +88,17 @@ def test_what_is_playing_in_a_bar_is_measured_per_stem(agent, band):
     assert "vocals" in before.split("silent:")[1]          # the vocals enter in bar 3
     assert "vocals" in after.split("silent:")[0] if "silent:" in after else "vocals" in after
     assert band.head.id == 1
+
+
+def test_comparisons_descriptions_and_the_last_change_are_answered_from_measurements(agent, band):
+    res = agent.turn("is the bass louder than the keys?", band)
+    assert res.plan.kind == "answer" and res.plan.topics == ["compare"] and res.plan.about == ["bass", "keys"]
+    assert "The bass is" in res.answer and "louder" in res.answer      # 0.3+0.15 vs 0.2+0.05 amplitude
+    assert "describe" in agent.turn("describe the drums for me", band).plan.topics
+    assert "Nothing has been changed" in agent.turn("what did you just change?", band).answer
+    agent.turn("turn the drums down 3 dB", band)
+    res = agent.turn("what did you just change?", band)
+    assert "gain" in res.answer and band.head.id == 2
 
 
 def test_a_question_on_an_unanalysed_upload_keeps_the_audio_bit_identical(agent, make_session):

@@ -285,7 +285,8 @@ class OfflinePlanner:
         if said is not None and said.unit == "bars" and said.relative is None:
             a, b = int(said.start), int(said.end if said.end is not None else said.start)
             where = f" for bar {a}" if a == b else f" for bars {a}–{b}"
-        return Plan(kind="answer", steps=steps, question=topics[0], topics=topics, asked_range=asked,
+        about = list(dict.fromkeys(s for c in clauses for s in c.stems if s != "mix" and s in view.stems))
+        return Plan(kind="answer", steps=steps, question=topics[0], topics=topics, asked_range=asked, about=about,
                     planner=self.name, notes=notes, constraints=constraints,
                     explanation=f"Answering from {'analysis of the audio' if steps else 'the session state'}{where}")
 

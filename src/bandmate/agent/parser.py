@@ -290,11 +290,12 @@ def find_history(text: str) -> tuple[str, int] | None:
 
 QUESTION_START = re.compile(
     r"^(?:(?:so|ok|okay|hey|um|hmm|quick question|btw|and|also)[,!]?\s+)*"
-    r"(?:what|whats|what's|wat|wats|which|how|hows|how's|where|when|who|whos|who's|is it|is this|is that|"
-    r"is there|are there|does|do you know|can you tell|could you tell|tell me|just tell me|i wonder|any idea|"
-    r"do we know|let me know)\b")
+    r"(?:what|whats|what's|wat|wats|waht|which|how|hows|how's|where|when|who|whos|who's|is|are|was|were|"
+    r"does|did|do you know|can you tell|could you tell|tell me|just tell me|i wonder|any idea|do we know|"
+    r"let me know|describe|compare)\b")
 ASKS = re.compile(r"\b(?:just tell me|tell me|let me know|i want to know|i'd like to know|i wonder)\b")
-SUGGESTS = re.compile(r"^(?:what about|how about|what if|how do i make|how can we make)\b")
+SUGGESTS = re.compile(r"^(?:what about|how about|what if|how do i make|how can we make|is it possible to|"
+                      r"is there a way to|are you able to)\b")
 
 
 def find_question(text: str) -> str | None:
@@ -317,6 +318,12 @@ def find_topics(text: str) -> list[str]:
     hits = sorted((m.start(), topic) for topic, words in QUESTION_TOPICS.items() for w in words
                   if (m := re.search(rf"(?<![\w']){re.escape(w)}(?![\w'])", t)))
     topics = list(dict.fromkeys(topic for _, topic in hits))
+    if re.search(r"\b(?:\w+er|more \w+|less \w+)\s+than\b", t):
+        topics = ["compare", *[x for x in topics if x != "loudness"]]
+    elif re.match(r"^(?:describe|compare)\b", t):
+        topics = ["describe", *topics]
+    elif not topics and find_key(t):
+        topics = ["key"]  # "is it in C minor?"
     asked = t.endswith("?") and not re.match(rf"^(?:{verbs})\b", t) and (
         topics or re.match(r"^(?:is|are|does|do|did|was|has)\b", t))
     if not starts and not asked:
