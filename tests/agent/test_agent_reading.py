@@ -114,14 +114,15 @@ def test_a_question_on_an_unanalysed_upload_keeps_the_audio_bit_identical(agent,
 # ---- 2. constraints -----------------------------------------------------------------------------------
 @pytest.mark.parametrize("text, kinds, rest", [
     ("raise the key by 3 semitones, keep the tempo", ["keep_tempo"], "raise the key by 3 semitones"),
-    ("don't change the tempo, just move it up a semitone", ["keep_tempo"], "move it up a semitone"),
+    ("don't change the tempo, just move it up a semitone", ["keep_tempo"], "just move it up a semitone"),
+    ("just drums and bass", [], "just drums and bass"),
     ("speed it up a touch without changing the pitch", ["keep_key"], "speed it up a touch"),
     ("louder but don't squash it", ["keep_dynamics"], "louder"),
-    ("don't make it louder, just punchier", ["keep_level"], "punchier"),
+    ("don't make it louder, just punchier", ["keep_level"], "just punchier"),
     ("keep the vocals as they are and make it brighter", ["keep_stem"], "make it brighter"),
     ("more space in the mix, but leave the kick and bass dry", ["keep_stem", "keep_stem"], "more space in the mix"),
     ("leave it as it is", ["no_change"], ""),
-    ("keep everything, just a different bassline", [], "keep everything, just a different bassline"),
+    ("keep everything, just a different bassline", [], "just a different bassline"),
     ("don't change it too much", [], "don't change it too much"),
 ])
 def test_constraints_are_read_and_taken_out_of_the_request(text, kinds, rest):
@@ -198,3 +199,37 @@ def test_controls_the_composer_cannot_use_are_named(offline_planner):
     assert "'distorted'" in said and "harp" in said and "brushes" not in said
     clean = offline_planner.plan("cinematic strings and piano in D minor at 70 bpm, slow and sad", SessionView())
     assert clean.notes == []   # every control there is read: instruments, key, tempo, mood
+
+
+# ---- 5. read the way the built-in cases talk ------------------------------------------------------
+@pytest.mark.parametrize("request_text", [
+    "fix the bass", "do something cool with it", "more", "bar 3 isn't right", "that bit in the middle is strange",
+    "improve this", "make it different", "can you tweak the keys a bit?",
+])
+def test_a_truly_open_request_is_asked_back(offline_planner, band_view, request_text):
+    plan = offline_planner.plan(request_text, band_view)
+    assert plan.kind == "clarify" and 2 <= len(plan.clarification.options) <= 4
+
+
+@pytest.mark.parametrize("request_text, tool, args", [
+    ("up a minor third, same tempo", "pitch_shift", {"semitones": 3.0}),
+    ("speed up by 8 bpm", "time_stretch", {"target_bpm": 128.0}),
+    ("10 bpm slower", "time_stretch", {"target_bpm": 110.0}),
+    ("in bars 3-4, drop the piano out", "gain", {"target": "keys", "gain_db": -60.0, "start_bar": 3, "end_bar": 4}),
+    ("keep everything, just a different bassline", "replace_stem", {"stem": "bass"}),
+])
+def test_requests_read_as_said(offline_planner, band_view, request_text, tool, args):
+    plan = offline_planner.plan(request_text, band_view)
+    assert plan.kind == "edit" and plan.steps[-1].tool == tool
+    assert {k: plan.steps[-1].args.get(k) for k in args} == args
+
+
+def test_the_clause_after_an_addition_is_about_the_new_part(offline_planner, band_view):
+    plan = offline_planner.plan("add a string pad and push it a little to the right", band_view)
+    assert plan.tools() == ["add_stem", "mix"] and plan.steps[1].args["stem"] == "pad2"   # 'pad' is taken
+
+
+def test_an_unclear_clause_beside_a_clear_one_becomes_a_note(offline_planner, band_view):
+    plan = offline_planner.plan("hmm, something's off, make the bass louder", band_view)
+    assert plan.kind == "edit" and plan.targets() == ["bass"]
+    assert any("did not understand" in n for n in plan.notes)

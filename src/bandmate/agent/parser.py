@@ -29,6 +29,12 @@ EFFECT_NOUNS = {"reverb", "delay", "echo", "compression", "compressor", "eq", "d
 NOTE_RE = re.compile(r"^[a-g](#|b)?$", re.I)
 
 
+INTERVALS = {"minor second": 1, "major second": 2, "minor third": 3, "major third": 4, "perfect fourth": 5,
+             "fourth": 5, "tritone": 6, "perfect fifth": 7, "fifth": 7, "minor sixth": 8, "major sixth": 9,
+             "minor seventh": 10, "major seventh": 11}
+INTERVAL_RE = r"\b(" + "|".join(sorted(INTERVALS, key=len, reverse=True)) + r")\b"
+
+
 @dataclass
 class Range:
     """A time range as said: bars (1-based inclusive) or seconds; 'last'/'first' counts are relative."""
@@ -239,6 +245,9 @@ def find_numbers(text: str) -> dict[str, float]:
         out["semitones"] = -v if re.search(r"\bdown\b", t) and v > 0 else v
     elif re.search(r"\boctave\b", t):
         out["semitones"] = -12.0 if re.search(r"\bdown\b|\blower\b", t) else 12.0
+    elif m := re.search(INTERVAL_RE, t):
+        v = float(INTERVALS[m.group(1)])
+        out["semitones"] = -v if re.search(r"\bdown\b|\blower\b", t) else v
     if m := re.search(r"(\d+(?:\.\d+)?)\s*(?:%|percent)", t):
         out["pct"] = float(m.group(1))
     if m := re.search(rf"\b{NUM}\s+(?:more\s+|extra\s+)?bars?\b", t):
@@ -382,9 +391,25 @@ def parse(text: str, known_stems: list[str] | None = None, *, weak: bool = True)
     """
     out: list[Clause] = []
     for sentence in split_sentences(text, weak=weak):
-        clauses = [parse_clause(c, known_stems) for c in sentence]
+        clauses = _merge_bare_ranges([parse_clause(c, known_stems) for c in sentence])
         inherit_stems(clauses)
         out += clauses
+    return out
+
+
+def _merge_bare_ranges(clauses: list[Clause]) -> list[Clause]:
+    """'in bars 3-4, drop the piano out': a clause that is only a range gives it to its neighbour."""
+    out = list(clauses)
+    for c in list(out):
+        words = re.sub(r"\b(in|on|at|for|during|over|from|the|bars?|to|and|through|\d+|first|last|final)\b", " ",
+                       c.text)
+        if c.range is None or words.strip(" ,.") or len(out) < 2:
+            continue
+        i = out.index(c)
+        other = out[i + 1] if i + 1 < len(out) else out[i - 1]
+        if other.range is None:
+            other.range = c.range
+            out.remove(c)
     return out
 
 
