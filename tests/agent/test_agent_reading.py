@@ -51,6 +51,11 @@ def agent(offline_planner, kb):
     ("can you make it brighter?", []),
     ("how about more reverb", []),
     ("maybe a bit brighter?", []),
+    ("is the bass louder than the piano?", ["compare"]),
+    ("is this in 4/4?", ["time_signature"]),
+    ("is it in C minor?", ["key"]),
+    ("waht key is it in", ["key"]),
+    ("is it possible to make it brighter", []),
 ])
 def test_questions_are_recognised(text, topics):
     assert find_topics(text) == topics
@@ -85,6 +90,17 @@ def test_what_is_playing_in_a_bar_is_measured_per_stem(agent, band):
     assert band.head.id == 1
 
 
+def test_comparisons_descriptions_and_the_last_change_are_answered_from_measurements(agent, band):
+    res = agent.turn("is the bass louder than the keys?", band)
+    assert res.plan.kind == "answer" and res.plan.topics == ["compare"] and res.plan.about == ["bass", "keys"]
+    assert "The bass is" in res.answer and "louder" in res.answer      # 0.3+0.15 vs 0.2+0.05 amplitude
+    assert "describe" in agent.turn("describe the drums for me", band).plan.topics
+    assert "Nothing has been changed" in agent.turn("what did you just change?", band).answer
+    agent.turn("turn the drums down 3 dB", band)
+    res = agent.turn("what did you just change?", band)
+    assert "gain" in res.answer and band.head.id == 2
+
+
 def test_a_question_on_an_unanalysed_upload_keeps_the_audio_bit_identical(agent, make_session):
     mix = mixture(sine(220, 6.0, amplitude=0.3), noise(6.0, amplitude=0.05, channels=1, seed=2))
     session = make_session(mix=mix)
@@ -98,14 +114,15 @@ def test_a_question_on_an_unanalysed_upload_keeps_the_audio_bit_identical(agent,
 # ---- 2. constraints -----------------------------------------------------------------------------------
 @pytest.mark.parametrize("text, kinds, rest", [
     ("raise the key by 3 semitones, keep the tempo", ["keep_tempo"], "raise the key by 3 semitones"),
-    ("don't change the tempo, just move it up a semitone", ["keep_tempo"], "move it up a semitone"),
+    ("don't change the tempo, just move it up a semitone", ["keep_tempo"], "just move it up a semitone"),
+    ("just drums and bass", [], "just drums and bass"),
     ("speed it up a touch without changing the pitch", ["keep_key"], "speed it up a touch"),
     ("louder but don't squash it", ["keep_dynamics"], "louder"),
-    ("don't make it louder, just punchier", ["keep_level"], "punchier"),
+    ("don't make it louder, just punchier", ["keep_level"], "just punchier"),
     ("keep the vocals as they are and make it brighter", ["keep_stem"], "make it brighter"),
     ("more space in the mix, but leave the kick and bass dry", ["keep_stem", "keep_stem"], "more space in the mix"),
     ("leave it as it is", ["no_change"], ""),
-    ("keep everything, just a different bassline", [], "keep everything, just a different bassline"),
+    ("keep everything, just a different bassline", [], "just a different bassline"),
     ("don't change it too much", [], "don't change it too much"),
 ])
 def test_constraints_are_read_and_taken_out_of_the_request(text, kinds, rest):
@@ -182,3 +199,37 @@ def test_controls_the_composer_cannot_use_are_named(offline_planner):
     assert "'distorted'" in said and "harp" in said and "brushes" not in said
     clean = offline_planner.plan("cinematic strings and piano in D minor at 70 bpm, slow and sad", SessionView())
     assert clean.notes == []   # every control there is read: instruments, key, tempo, mood
+
+
+# ---- 5. read the way the built-in cases talk ------------------------------------------------------
+@pytest.mark.parametrize("request_text", [
+    "fix the bass", "do something cool with it", "more", "bar 3 isn't right", "that bit in the middle is strange",
+    "improve this", "make it different", "can you tweak the keys a bit?",
+])
+def test_a_truly_open_request_is_asked_back(offline_planner, band_view, request_text):
+    plan = offline_planner.plan(request_text, band_view)
+    assert plan.kind == "clarify" and 2 <= len(plan.clarification.options) <= 4
+
+
+@pytest.mark.parametrize("request_text, tool, args", [
+    ("up a minor third, same tempo", "pitch_shift", {"semitones": 3.0}),
+    ("speed up by 8 bpm", "time_stretch", {"target_bpm": 128.0}),
+    ("10 bpm slower", "time_stretch", {"target_bpm": 110.0}),
+    ("in bars 3-4, drop the piano out", "gain", {"target": "keys", "gain_db": -60.0, "start_bar": 3, "end_bar": 4}),
+    ("keep everything, just a different bassline", "replace_stem", {"stem": "bass"}),
+])
+def test_requests_read_as_said(offline_planner, band_view, request_text, tool, args):
+    plan = offline_planner.plan(request_text, band_view)
+    assert plan.kind == "edit" and plan.steps[-1].tool == tool
+    assert {k: plan.steps[-1].args.get(k) for k in args} == args
+
+
+def test_the_clause_after_an_addition_is_about_the_new_part(offline_planner, band_view):
+    plan = offline_planner.plan("add a string pad and push it a little to the right", band_view)
+    assert plan.tools() == ["add_stem", "mix"] and plan.steps[1].args["stem"] == "pad2"   # 'pad' is taken
+
+
+def test_an_unclear_clause_beside_a_clear_one_becomes_a_note(offline_planner, band_view):
+    plan = offline_planner.plan("hmm, something's off, make the bass louder", band_view)
+    assert plan.kind == "edit" and plan.targets() == ["bass"]
+    assert any("did not understand" in n for n in plan.notes)

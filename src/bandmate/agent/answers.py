@@ -98,3 +98,30 @@ def _rms_db(samples, sample_rate: int, span: tuple[float, float]) -> float:
     if x.size == 0:
         return -120.0
     return float(10 * np.log10(np.mean(np.square(x, dtype=np.float64)) + 1e-12))
+
+
+def describe_parts(session, view: SessionView, names: list[str]) -> str:
+    """Loudness, brightness and note density of the named parts (the mix when none), measured now."""
+    from bandmate.core import measures
+
+    names = [n for n in names if n in view.stems] or ["mix"]
+    rows = []
+    for name in names:
+        clip = session.mix() if name == "mix" else session.stem(name)
+        rows.append((name, measures.loudness_lufs(clip), measures.centroid_hz(clip), measures.onset_rate(clip)))
+    said = "; ".join(f"{n}: {lufs:.1f} LUFS, centroid {c:.0f} Hz, {rate:.1f} onsets/s" for n, lufs, c, rate in rows)
+    if len(rows) >= 2:
+        (a, la, ca, _), (b, lb, cb, _) = rows[:2]
+        said += (f". The {a} is {abs(la - lb):.1f} dB {'louder' if la > lb else 'quieter'} than the {b}, "
+                 f"and {'brighter' if ca > cb else 'darker'} (centroid {ca:.0f} vs {cb:.0f} Hz)")
+    return f"Measured {said}."
+
+
+def last_change(view: SessionView) -> str:
+    """What the latest turn did, in an engineer's words."""
+    from bandmate.agent.wording import describe_call
+
+    if not view.last_turn:
+        return "Nothing has been changed yet in this session."
+    steps = "; ".join(f"{s['tool']} ({describe_call(s['tool'], s.get('args', {}))})" for s in view.last_turn)
+    return f"The last change: {steps}."

@@ -52,7 +52,7 @@ PATTERNS: list[tuple[str, list[str]]] = [
 STEM_PATTERNS = [rf"\b{KEEP}\s+(?:the\s+)?(?P<what>[a-z0-9' -]+?)\s+{AS_IS}",
                  rf"\b{NEG}\s+{CHANGE}\s+(?:the\s+)?(?P<what>[a-z0-9' -]+?)(?=$|[,.;!]|\s+(?:but|and|just|please|"
                  r"though|at all)\b)"]
-LEFTOVER = re.compile(r"^(?:\s|[,.;!]|\b(?:but|and|just|only|so|please|though|ok|okay)\b)+|"
+LEFTOVER = re.compile(r"^(?:\s|[,.;!]|\b(?:but|and|so|please|though|ok|okay)\b)+|"
                       r"(?:\s|[,;!]|\b(?:but|and|please|though)\b)+$")
 
 
@@ -60,6 +60,9 @@ def read_constraints(text: str, known_stems: list[str] | None = None) -> tuple[l
     """The constraints stated in ``text`` and the request with their words taken out."""
     t = normalise(text)
     found: list[Constraint] = []
+    lead = re.match(r"^(?:keep|leave) (?:everything|the rest)(?: else)?(?: (?:as it is|the same|alone))?,?\s*(?:but |and |just )?", t)
+    if lead and lead.end() < len(t):  # "keep everything, just a different bassline": the rest is the request
+        return [], t[lead.end():].strip()
     for kind, pats in PATTERNS:
         for pat in pats:
             m = re.search(pat, t)
@@ -74,7 +77,7 @@ def read_constraints(text: str, known_stems: list[str] | None = None) -> tuple[l
                 continue
             found += [Constraint(kind="keep_stem", stem=s, said=m.group(0).strip()) for s in stems]
             t = _cut(t, m)
-    return found, _tidy(t)
+    return found, (_tidy(t) if found else normalise(text))
 
 
 def _cut(t: str, m: re.Match) -> str:

@@ -18,7 +18,8 @@ from bandmate.agent.view import SessionView
 CUES: list[tuple[str, str]] = [
     ("generate", r"\b(start over|from scratch|scrap (this|that|it|everything)|new (song|track|loop|beat|idea|groove)|"
                  r"(write|make|give) me (a|an|\d+ bars|some)\b.*\b(beat|groove|loop|track|song|tune|ballad|jam))"),
-    ("replace_stem", r"\binstead\b|\b(another|a different|a new|new) (take|version|part|pattern|line)\b"),
+    ("replace_stem", r"\binstead\b|\b(another|a different|a new|new) (\w+ )?(take|version|part|pattern|line|"
+                     r"bassline|riff|groove|beat|melody|progression)\b"),
     ("separate", r"\b(separate|split (it|this|the track|the song)? ?into stems|unmix|stem (it|this) out)\b"),
     ("unmute", r"\b(unmute|bring (it |them |the \w+ )?back|turn (it |them |the \w+ )?back on)\b"),
     ("mute", r"\b(mute|silence|switch off)\b"),
@@ -34,12 +35,13 @@ CUES: list[tuple[str, str]] = [
     ("continue", r"\b(extend|continue|keep going|make it longer|longer|\d+ more bars|more bars|run on)\b"),
     ("add_stem", r"\b(add|bring in|layer|throw in|introduce|put (a|an|some))\b"),
     ("transpose", r"\b(transpose|key change|change the key|semitones?|half[- ]steps?|whole step|octave|"
-                  r"pitch (it )?(up|down))\b"),
+                  r"pitch (it )?(up|down)|(minor|major|perfect) (second|third|fourth|fifth|sixth|seventh)|"
+                  r"(up|down) an? (fourth|fifth|tritone))\b"),
     ("tempo", r"\b(bpm|tempo|faster|slower|speed (it )?up|slow (it )?down|uptempo|half[- ]?speed|double[- ]?time)\b"),
     ("trim", r"\b(trim|cut off|chop off|shorten|cut the (first|last|intro|outro))\b"),
     ("fade", r"\bfade[sd]? ?(in|out|up|down)?\b"),
     ("pan", r"\bpan\b|\b(to|on) the (left|right)\b|\bcent(er|re) the\b|\bhard (left|right)\b"),
-    ("louder", r"\bmore (of )?(the )?\w+ in the mix\b|\b(louder|turn (it |them |the \w+ )?up|bring (it |them |the \w+ )?up|boost the level|"
+    ("louder", r"\bmore (of )?(the )?(?!space|reverb|room|air|width|depth|punch|warmth|glue|energy)\w+ in the mix\b|\b(louder|turn (it |them |the \w+ )?up|bring (it |them |the \w+ )?up|boost the level|"
                r"push (it |the \w+ )?(up|forward)|can't hear|cannot hear|buried)\b"),
     ("quieter", r"\b(quieter|softer|turn (it |them |the \w+ )?down|bring (it |them |the \w+ )?down|too loud|"
                 r"drowning)\b"),
@@ -234,6 +236,21 @@ def _build_continue(c, v):
         f"Extending the piece by {how} in the same style, tempo, key and chords.", [exp("duration_s", "up", "mix")]
 
 
+def added_stem_name(name: str | None, taken: list[str]) -> str:
+    """The stem name add_stem will give a new part ('pad', or 'pad2' when there is one already)."""
+    from bandmate.core.errors import ToolInputError
+    from bandmate.tools.backends.composer.presets import instrument
+
+    try:
+        stem = instrument(name or "pad").stem
+    except ToolInputError:
+        stem = "pad"
+    out, n = stem, 2
+    while out in taken:
+        out, n = f"{stem}{n}", n + 1
+    return out
+
+
 def _build_add_stem(c, v):
     inst = c.instrument or "pad"
     args = {"instrument": inst, **bar_args(c, v)}
@@ -279,7 +296,13 @@ def _build_transpose(c, v):
 
 def _build_tempo(c, v):
     cur = v.state.tempo_bpm
-    if c.tempo_bpm and cur:
+    relative = c.tempo_bpm and (c.tempo_bpm < 40 or re.search(
+        r"\bby \d+(\.\d+)? ?bpm|\d+(\.\d+)? ?bpm (faster|slower|quicker|up|down|more|less)", c.text))
+    if relative and cur:  # "speed up by 8 bpm", "10 bpm slower": a change, not a tempo
+        down = re.search(r"\b(slow|slower|down|drop|less|reduce|lower)\b", c.text)
+        args = {"target_bpm": float(cur - c.tempo_bpm if down else cur + c.tempo_bpm)}
+        how = f"from {cur:g} to {args['target_bpm']:g} BPM"
+    elif c.tempo_bpm and cur:
         args = {"target_bpm": float(c.tempo_bpm)}
         how = f"from {cur:g} to {c.tempo_bpm:g} BPM"
     else:
@@ -288,7 +311,7 @@ def _build_tempo(c, v):
         rate = 0.5 if "half" in c.text else 2.0 if "double" in c.text else rate
         args = {"rate": round(rate, 3)}
         how = f"by a factor of {rate:.2f}"
-    faster = args.get("rate", 1) > 1 or (cur and c.tempo_bpm and c.tempo_bpm > cur)
+    faster = args.get("rate", 1) > 1 or bool(cur and args.get("target_bpm", 0) > cur)
     return [ToolCall(tool="time_stretch", args=args, why=f"change tempo {how}")], \
         f"Changing the tempo {how}; pitch stays the same.", [exp("duration_s", "down" if faster else "up", "mix")]
 

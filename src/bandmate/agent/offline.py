@@ -41,7 +41,18 @@ CLARIFY_OPTIONS = {
     "bass": ["warmer bass", "tighter bass", "louder bass", "less boomy bass"],
     "drums": ["punchier drums", "tighter drums", "quieter drums", "busier drums"],
     "vocals": ["more air on the vocals", "less harsh vocals", "louder vocals", "more reverb on the vocals"],
+    "keys": ["brighter keys", "warmer keys", "louder keys", "more reverb on the keys"],
+    "guitar": ["brighter guitar", "warmer guitar", "louder guitar", "more reverb on the guitar"],
 }
+# words that say something should change without saying how: a clause of only these is truly open
+VAGUE = {"fix", "tweak", "improve", "improved", "better", "best", "good", "great", "nicer", "nice", "cool",
+         "something", "somethings", "something's", "wrong", "off", "weird", "strange", "odd", "right", "vibe",
+         "vibes", "different", "change", "up", "thing", "things", "stuff", "you", "know", "feel", "feeling",
+         "feels", "do", "with", "bit", "middle", "part", "isn't", "not", "reference", "work", "needs", "need",
+         "hmm", "i'm", "im", "still", "whatever", "mess", "messed", "other", "we", "talked", "about", "there",
+         "here", "can", "idea", "it's", "one", "quite", "what", "ok", "okay", "yeah", "hm", "um", "in", "me",
+         "my", "our", "for", "be", "could", "should", "somehow", "again", "mix", "sound", "sounds", "into",
+         "was", "has", "have", "got", "get", "any", "anything", "around", "all", "there's", "fixing", "tweaking"}
 
 
 class OfflinePlanner:
@@ -82,20 +93,23 @@ class OfflinePlanner:
         steps: list[ToolCall] = []
         expected: list[ExpectedChange] = []
         texts, terms, notes = [], [], []
+        _aim_after_add(clauses, view)
+        unclear: Plan | None = None
         for ci, clause in enumerate(clauses):
             if steps and steps[-1].tool == "extract_stem" and re.search(r"\b(everything|all) else\b", clause.text):
                 continue  # "drums and bass only, drop everything else": the solo already did it
             part = self._clause(clause, view, user)
-            if isinstance(part, Plan):  # a clarification for this clause
-                if steps:
-                    notes.append(f"did not understand '{clause.text}': {part.clarification.question}")
-                    continue
-                return part
+            if isinstance(part, Plan):  # a clarification for this clause: asked only if nothing else is clear
+                notes.append(f"did not understand '{clause.text}': {part.clarification.question}")
+                unclear = unclear or part
+                continue
             s, text, e, used = part
             steps += [c.model_copy(update={"clause": ci}) for c in s]
             expected += [x.model_copy(update={"clause": ci}) for x in e]
             texts.append(text)
             terms += used
+        if not steps and unclear is not None:
+            return unclear.model_copy(update={"constraints": constraints})
         steps = _separate_first(steps, view)
         steps, dropped = self._validate(steps)
         notes += dropped
@@ -132,6 +146,9 @@ class OfflinePlanner:
         hits = self._retrieve(queries, vectors[: len(queries)], user)
         if hits and hits[0].source == "correction":
             return self._from_correction(hits[0], clause, view, user)
+        if _open(clause):
+            return _clarify(f"'{clause.text}' could mean several things. Which way?",
+                            clause.stems[0] if clause.stems else "default")
         if literal is not None:
             term, start = literal
             return self._from_term(self.kb.lexicon[term], clause, view, invert=_literal_inverts(clause, start))
@@ -304,7 +321,8 @@ class OfflinePlanner:
         st = view.state
         said = next((c.range for c in clauses if c.range is not None), None)
         need = {"key": st.key is None, "tempo": not st.tempo_bpm, "chords": not st.chords,
-                "time_signature": not st.tempo_bpm}
+                "time_signature": not st.tempo_bpm,
+                "length": not st.tempo_bpm and any(re.search(r"\bbars?\b", c.text) for c in clauses)}
         bars_unknown = said is not None and said.unit == "bars" and not st.tempo_bpm
         analyse = (any(need.get(t, False) for t in topics) or bars_unknown) and not view.empty
         steps = [ToolCall(tool="analyze", args={}, why=f"measure the {' and '.join(topics)}")] if analyse else []
@@ -315,7 +333,8 @@ class OfflinePlanner:
         if said is not None and said.unit == "bars" and said.relative is None:
             a, b = int(said.start), int(said.end if said.end is not None else said.start)
             where = f" for bar {a}" if a == b else f" for bars {a}–{b}"
-        return Plan(kind="answer", steps=steps, question=topics[0], topics=topics, asked_range=asked,
+        about = list(dict.fromkeys(s for c in clauses for s in c.stems if s != "mix" and s in view.stems))
+        return Plan(kind="answer", steps=steps, question=topics[0], topics=topics, asked_range=asked, about=about,
                     planner=self.name, notes=notes, constraints=constraints,
                     explanation=f"Answering from {'analysis of the audio' if steps else 'the session state'}{where}")
 
@@ -404,6 +423,20 @@ def _refuse(message: str, rest: str, constraints: list[Constraint]) -> Plan:
     return Plan(kind="clarify", clarification=Clarification(question=f"{message} Should I do it anyway?",
                                                             options=options),
                 explanation=message, constraints=constraints)
+
+
+def _open(clause: Clause) -> bool:
+    """Whether a clause asks for a change without any word that says which ("fix the bass", "more")."""
+    words = set(re.findall(r"[a-z']+", _quality_words(clause)))
+    return not (words - VAGUE) and not clause.numbers and clause.key is None
+
+
+def _aim_after_add(clauses: list[Clause], view: SessionView) -> None:
+    """'add a string pad and push it a little to the right': the clause after an addition is about the new part."""
+    for before, after in zip(clauses, clauses[1:], strict=False):
+        if not after.stems and re.search(r"\b(it|them|that)\b", after.text) and \
+                intents.cue_intent(before, view) == "add_stem":
+            after.stems = [intents.added_stem_name(before.instrument, view.stems)]
 
 
 FILLER_WORDS = {"please", "thanks", "ok", "okay", "so", "and", "just", "hey", "quick", "question", "btw"}

@@ -30,6 +30,12 @@ EFFECT_NOUNS = {"reverb", "delay", "echo", "compression", "compressor", "eq", "d
 NOTE_RE = re.compile(r"^[a-g](#|b)?$", re.I)
 
 
+INTERVALS = {"minor second": 1, "major second": 2, "minor third": 3, "major third": 4, "perfect fourth": 5,
+             "fourth": 5, "tritone": 6, "perfect fifth": 7, "fifth": 7, "minor sixth": 8, "major sixth": 9,
+             "minor seventh": 10, "major seventh": 11}
+INTERVAL_RE = r"\b(" + "|".join(sorted(INTERVALS, key=len, reverse=True)) + r")\b"
+
+
 @dataclass
 class Range:
     """A time range as said: bars (1-based inclusive) or seconds; 'last'/'first' counts are relative."""
@@ -241,6 +247,9 @@ def find_numbers(text: str) -> dict[str, float]:
         out["semitones"] = -v if re.search(r"\bdown\b", t) and v > 0 else v
     elif re.search(r"\boctave\b", t):
         out["semitones"] = -12.0 if re.search(r"\bdown\b|\blower\b", t) else 12.0
+    elif m := re.search(INTERVAL_RE, t):
+        v = float(INTERVALS[m.group(1)])
+        out["semitones"] = -v if re.search(r"\bdown\b|\blower\b", t) else v
     if m := re.search(r"(\d+(?:\.\d+)?)\s*(?:%|percent)", t):
         out["pct"] = float(m.group(1))
     if m := re.search(rf"\b{NUM}\s+(?:more\s+|extra\s+)?bars?\b", t):
@@ -292,11 +301,12 @@ def find_history(text: str) -> tuple[str, int] | None:
 
 QUESTION_START = re.compile(
     r"^(?:(?:so|ok|okay|hey|um|hmm|quick question|btw|and|also)[,!]?\s+)*"
-    r"(?:what|whats|what's|wat|wats|which|how|hows|how's|where|when|who|whos|who's|is it|is this|is that|"
-    r"is there|are there|does|do you know|can you tell|could you tell|tell me|just tell me|i wonder|any idea|"
-    r"do we know|let me know)\b")
+    r"(?:what|whats|what's|wat|wats|waht|which|how|hows|how's|where|when|who|whos|who's|is|are|was|were|"
+    r"does|did|do you know|can you tell|could you tell|tell me|just tell me|i wonder|any idea|do we know|"
+    r"let me know|describe|compare)\b")
 ASKS = re.compile(r"\b(?:just tell me|tell me|let me know|i want to know|i'd like to know|i wonder)\b")
-SUGGESTS = re.compile(r"^(?:what about|how about|what if|how do i make|how can we make)\b")
+SUGGESTS = re.compile(r"^(?:what about|how about|what if|how do i make|how can we make|is it possible to|"
+                      r"is there a way to|are you able to)\b")
 
 
 def find_question(text: str) -> str | None:
@@ -319,6 +329,12 @@ def find_topics(text: str) -> list[str]:
     hits = sorted((m.start(), topic) for topic, words in QUESTION_TOPICS.items() for w in words
                   if (m := re.search(rf"(?<![\w']){re.escape(w)}(?![\w'])", t)))
     topics = list(dict.fromkeys(topic for _, topic in hits))
+    if re.search(r"\b(?:\w+er|more \w+|less \w+)\s+than\b", t):
+        topics = ["compare", *[x for x in topics if x != "loudness"]]
+    elif re.match(r"^(?:describe|compare)\b", t):
+        topics = ["describe", *topics]
+    elif not topics and find_key(t):
+        topics = ["key"]  # "is it in C minor?"
     asked = t.endswith("?") and not re.match(rf"^(?:{verbs})\b", t) and (
         topics or re.match(r"^(?:is|are|does|do|did|was|has)\b", t))
     if not starts and not asked:
@@ -385,9 +401,25 @@ def parse(text: str, known_stems: list[str] | None = None, *, weak: bool = True)
     """
     out: list[Clause] = []
     for sentence in split_sentences(text, weak=weak):
-        clauses = [parse_clause(c, known_stems) for c in sentence]
+        clauses = _merge_bare_ranges([parse_clause(c, known_stems) for c in sentence])
         inherit_stems(clauses)
         out += clauses
+    return out
+
+
+def _merge_bare_ranges(clauses: list[Clause]) -> list[Clause]:
+    """'in bars 3-4, drop the piano out': a clause that is only a range gives it to its neighbour."""
+    out = list(clauses)
+    for c in list(out):
+        words = re.sub(r"\b(in|on|at|for|during|over|from|the|bars?|to|and|through|\d+|first|last|final)\b", " ",
+                       c.text)
+        if c.range is None or words.strip(" ,.") or len(out) < 2:
+            continue
+        i = out.index(c)
+        other = out[i + 1] if i + 1 < len(out) else out[i - 1]
+        if other.range is None:
+            other.range = c.range
+            out.remove(c)
     return out
 
 

@@ -105,6 +105,7 @@ class Plan(BaseModel):
     question: str | None = Field(None, description="For answers: what was asked (e.g. 'key', 'chords').")
     topics: list[str] = Field(default_factory=list, description="For answers: every topic asked, in order "
                                                                 "('the key and tempo' -> ['key', 'tempo']).")
+    about: list[str] = Field(default_factory=list, description="For answers: the parts asked about, if any.")
     asked_range: AskedRange | None = Field(None, description="For answers: the time range asked about, as said.")
     constraints: list[Constraint] = Field(default_factory=list, description="What the user asked to keep.")
     planner: str = "offline"

@@ -52,9 +52,11 @@ QUESTION_TOPICS = {
     "key": ("key", "scale", "tonality", "tonal center"),
     "tempo": ("tempo", "bpm", "how fast", "speed"),
     "chords": ("chord", "chords", "harmony", "progression"),
-    "time_signature": ("time signature", "meter", "metre"),
+    "time_signature": ("time signature", "meter", "metre", "4/4", "3/4", "6/8", "waltz time"),
     "loudness": ("loud", "lufs", "loudness", "level"),
     "length": ("how long", "length", "duration", "how many bars"),
     "stems": ("stems", "instruments", "what's in", "what is in", "tracks"),
     "playing": ("playing", "plays", "going on", "happening", "what's in bar", "what is in bar"),
+    "changed": ("did you change", "did you just", "did you do", "what changed", "what have you done",
+                "last change", "last edit"),
 }
