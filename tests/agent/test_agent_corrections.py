@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 from bandmate.agent.corrections import read_meaning
 from bandmate.agent.turn import Agent
 from bandmate.core.measures import band_db
-from bandmate.memory.knowledge import KnowledgeBase
 from bandmate.tools import default_registry
 
 
 @pytest.fixture
-def agent(offline_planner, kb, tmp_path):
-    """An agent whose corrections start empty (the lexicon index is the shared one)."""
-    own = KnowledgeBase.__new__(KnowledgeBase)
-    own.__dict__.update(kb.__dict__)
-    fresh = KnowledgeBase(tmp_path / "corr", embedder=kb.embedder, lexicon={})
-    own._corr, own._client = fresh._corr, fresh._client
-    planner = type(offline_planner)(own, offline_planner.registry, offline_planner.intents)
-    return Agent(planner=planner, registry=default_registry(), kb=own, user="ana")
+def agent(offline_planner, kb):
+    """An agent for a user of its own, so that no other test's corrections apply."""
+    return Agent(planner=offline_planner, registry=default_registry(), kb=kb, user=f"ana-{uuid.uuid4().hex[:6]}")
+
+
+def _number(agent, word: str) -> int:
+    return next(c.id for c in agent.kb.corrections(agent.user) if c.word == word)
 
 
 def _eqs_in_effect(session) -> list[dict]:
@@ -41,7 +41,7 @@ def test_less_harsh_highs_cuts_the_presence_region_not_air(agent, plucked_band):
     assert band_db(keys, 2000, 8000) < band_db(orig, 2000, 8000) - 1.0        # the 2–8 kHz region is cut
     assert band_db(keys, 10000, 16000) <= band_db(orig, 10000, 16000) + 0.1   # and nothing is added up top
     assert len(_eqs_in_effect(plucked_band)) == 1                              # the warm EQ is gone
-    assert "correction #1" in res.message and "less harsh highs" in res.message
+    assert f"correction #{_number(agent, 'warm')}" in res.message and "less harsh highs" in res.message
 
 
 def test_bright_as_presence_at_3k_replaces_the_shelf_and_undoes_the_whole_turn(agent, plucked_band):
@@ -58,29 +58,30 @@ def test_bright_as_presence_at_3k_replaces_the_shelf_and_undoes_the_whole_turn(a
     keys, quieter = plucked_band.stem("keys"), plucked_band.stem("keys", plucked_band.head.parent)
     assert band_db(keys, 2121, 4243) - band_db(quieter, 2121, 4243) > 1.0
     assert band_db(keys, 9000, 16000) - band_db(quieter, 9000, 16000) < 1.0
-    assert "Using your correction #1: bright = more presence around 3 kHz" in res.message
+    assert f"Using your correction #{_number(agent, 'bright')}: bright = more presence around 3 kHz" in res.message
 
 
 def test_a_stored_correction_is_named_whenever_it_changes_a_reading(agent, plucked_band):
     agent.turn("no, by warm I mean less harsh highs", plucked_band)           # nothing to redo: stored only
     assert plucked_band.head.id == 1
     res = agent.turn("make the drums warmer", plucked_band)
-    assert "Using your correction #1: warm = less harsh highs" in res.message
+    assert f"Using your correction #{_number(agent, 'warm')}: warm = less harsh highs" in res.message
     assert "correction:warm" not in agent.turn("make the keys a bit brighter", plucked_band).plan.terms
 
 
 def test_a_forgotten_correction_no_longer_changes_the_reading(agent, plucked_band):
-    c = agent.kb.add_correction(user="ana", word="warm", meaning="less harsh highs")
-    assert "correction:warm" in agent.planner.plan("make the keys warmer", _view(plucked_band), user="ana").terms
+    c = agent.kb.add_correction(user=agent.user, word="warm", meaning="less harsh highs")
+    view = _view(plucked_band)
+    assert "correction:warm" in agent.planner.plan("make the keys warmer", view, user=agent.user).terms
     agent.kb.forget(c.id)
-    plan = agent.planner.plan("make the keys warmer", _view(plucked_band), user="ana")
+    plan = agent.planner.plan("make the keys warmer", view, user=agent.user)
     assert "correction:warm" not in plan.terms and "warm" in plan.terms
 
 
 def test_other_users_are_not_affected(agent, plucked_band):
-    agent.kb.add_correction(user="bo", word="warm", meaning="less harsh highs")
+    agent.kb.add_correction(user=agent.user + "-bo", word="warm", meaning="less harsh highs")
     assert "correction:warm" not in agent.planner.plan("make the keys warmer", _view(plucked_band),
-                                                       user="ana").terms
+                                                       user=agent.user).terms
 
 
 @pytest.mark.parametrize(("meaning", "term", "invert", "freq"), [
