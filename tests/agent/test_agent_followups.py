@@ -159,3 +159,11 @@ def test_percent_faster_is_relative_to_the_tempo(band_view):
 
     plan = followup_plan("10% slower", band_view, lexicon={})
     assert plan.steps[0].args == {"target_bpm": 108.0} and plan.expected[0].direction == "down"
+
+
+def test_again_repeats_a_level_move(agent, band):
+    agent.turn("turn the drums down 3 dB", band)
+    once = band.head.id
+    res = agent.turn("again", band)
+    assert res.plan.tools() == ["gain"] and res.plan.steps[0].args["gain_db"] == -3.0
+    assert band.version(band.head.parent).id == once
