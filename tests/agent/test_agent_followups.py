@@ -144,3 +144,26 @@ def test_follow_ups_survive_a_restart(offline_planner, kb, plucked_band):
 
 def test_less_with_nothing_before_asks(offline_planner, band_view):
     assert offline_planner.plan("less", band_view).kind == "clarify"
+
+
+@pytest.mark.parametrize("request_text", ["slow it down to 90 bpm", "change the tempo to 100 bpm",
+                                          "turn the drums up 10%", "a lo-fi loop at 80 bpm"])
+def test_a_tempo_that_is_not_a_change_by_an_amount_is_not_a_follow_up(band_view, request_text):
+    from bandmate.agent.followups import followup_plan
+
+    assert followup_plan(request_text, band_view, lexicon={}) is None
+
+
+def test_percent_faster_is_relative_to_the_tempo(band_view):
+    from bandmate.agent.followups import followup_plan
+
+    plan = followup_plan("10% slower", band_view, lexicon={})
+    assert plan.steps[0].args == {"target_bpm": 108.0} and plan.expected[0].direction == "down"
+
+
+def test_again_repeats_a_level_move(agent, band):
+    agent.turn("turn the drums down 3 dB", band)
+    once = band.head.id
+    res = agent.turn("again", band)
+    assert res.plan.tools() == ["gain"] and res.plan.steps[0].args["gain_db"] == -3.0
+    assert band.version(band.head.parent).id == once

@@ -85,7 +85,7 @@ def test_correction_is_learned_for_that_user_only(agent, band, kb, offline_plann
     first = agent.turn("make the keys warm", band)
     assert "eq" in first.plan.tools()
     res = agent.turn("no, by warm I mean less bright, not more bass", band)
-    assert "for you, 'warm' means less bright" in res.message
+    assert "by 'warm' you mean less bright (saved as correction #" in res.message
     # the redo reads 'warm' through the correction: a cut up top, no low shelf boost
     eq = next(s for s in res.plan.steps if s.tool == "eq")
     assert eq.args.get("high_shelf_db", 0) < 0 and not eq.args.get("low_shelf_db")

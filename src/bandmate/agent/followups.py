@@ -65,8 +65,7 @@ def followup_plan(request: str, view: SessionView, *, lexicon: dict[str, Lexicon
         return None
     steps = _previous_steps(view)
     if not steps:
-        what = "the same" if same else ("more" if more_less and more_less.group(1) == "more" else "that")
-        return _clarify(f"I don't have a previous change to do {what} of. What should change?",
+        return _clarify(f"I haven't made a change yet that '{clause.text}' could refer to. What should change?",
                         ["warmer", "brighter", "more space (reverb)", "louder"])
     if same:
         return _same_for(named, steps, view, planner)
@@ -130,6 +129,8 @@ def _tempo_change(clause: Clause, view: SessionView, planner: str) -> Plan | Non
     m = TEMPO_BY.search(clause.text)
     if m is None or (m.group(2) in ("%", "percent") and not SPEED_WORDS.search(clause.text)):
         return None  # "turn the drums up 10%" is a level, not a tempo
+    if re.search(r"\b(to|at|of|around|about)\s*$", clause.text[:m.start()]):
+        return None  # "slow it down to 90 bpm" names the tempo itself
     rest = clause.text[m.end():] + " " + clause.text[:m.start()]
     up = m.group(3) in ("faster", "quicker", "up") if m.group(3) else bool(FASTER.search(rest))
     down = m.group(3) in ("slower", "down") if m.group(3) else bool(SLOWER.search(rest))

@@ -183,8 +183,14 @@ class KnowledgeBase:
         return len(gone)
 
     def _next_id(self) -> int:
+        """A number never given before, even to a correction since forgotten."""
+        marker = self._client.get_or_create_collection("meta")
+        got = marker.get(ids=["corrections_issued"])
+        issued = int(got["documents"][0]) if got["documents"] else 0
         metas = self._corr.get(include=["metadatas"])["metadatas"]
-        return 1 + max((int(m.get("cid", 0)) for m in metas), default=0)
+        n = 1 + max([issued, *(int(m.get("cid", 0)) for m in metas)])
+        marker.upsert(ids=["corrections_issued"], documents=[str(n)], embeddings=[[0.0]])
+        return n
 
     def _number_legacy(self) -> None:
         """Give corrections stored before they had numbers one each (one per word and time)."""

@@ -19,7 +19,7 @@ import typer
 from typer.core import TyperGroup
 
 from bandmate.core.errors import BandmateError
-from bandmate.surfaces import cli_agent, cli_eval, cli_session, cli_tool, cli_ui
+from bandmate.surfaces import cli_agent, cli_eval, cli_kb, cli_session, cli_tool, cli_ui
 
 # Modules that add commands, in help order.
 COMMAND_MODULES = (
@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     cli_tool,  # tool list|schema|run, mcp
     cli_agent,  # plan, edit, chat
     cli_eval,  # eval, compare, bench
+    cli_kb,  # kb corrections|forget
     cli_ui,  # ui, demo
 )
 
