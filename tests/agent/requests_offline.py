@@ -43,8 +43,8 @@ REQUESTS = [
     ("the pad is too fizzy", {"eq"}, "pad", None),
     ("make the lead cut through", {"eq", "gain", "compressor"}, "lead", None),
     # --- space ----------------------------------------------------------------------------------
-    ("more reverb on the vocals", {"reverb"}, "vocals", "decay_s:up"),
-    ("put the keys in a bigger room", {"reverb"}, "keys", "decay_s:up"),
+    ("more reverb on the vocals", {"reverb"}, "vocals", "ambience_db:up"),
+    ("put the keys in a bigger room", {"reverb"}, "keys", "ambience_db:up"),
     ("make the vocals more spacious", {"reverb", "delay", "stereo_width"}, "vocals", None),
     ("the drums are too wet", {"reverb", "eq", "compressor"}, "drums", None),
     ("make the mix wider", {"stereo_width", "chorus"}, "mix", "stereo_width:up"),

@@ -82,7 +82,7 @@ def test_intensity_scales_and_clamps_and_mirrors():
     assert 0 < touch < plain < way <= 8.0
     assert scaled_recipe(warm, 10.0)[0][1]["low_shelf_db"] == 8.0  # clamped to its limits
     mirrored = scaled_recipe(warm, 1.0, invert=True)[0][1]
-    assert mirrored["low_shelf_db"] == -3.0 and mirrored["peak1_db"] == 2.5 and mirrored["high_shelf_db"] == 1.0
+    assert mirrored["low_shelf_db"] == -3.0 and mirrored["peak1_db"] == 3.0 and mirrored["high_shelf_db"] == 1.0
 
 
 # ---- schema errors name file, entry and field ---------------------------------------------------------
