@@ -10,7 +10,7 @@ import re
 
 from bandmate.agent.parser import Clause
 from bandmate.agent.plan import ExpectedChange, ToolCall
-from bandmate.agent.targets import said_band, target_of
+from bandmate.agent.targets import as_bars, said_band, target_of
 from bandmate.agent.view import SessionView
 
 # Intent -> regex cue on the normalised clause. Checked in this order; the first match wins.
@@ -221,7 +221,7 @@ def _build_continue(c, v):
 
 def _build_add_stem(c, v):
     inst = c.instrument or "pad"
-    args = {"instrument": inst, **bar_args(c, v)}
+    args = {"instrument": inst, **as_bars(bar_args(c, v), v)}  # "in the chorus": the bars it covers
     pre = [] if v.state.tempo_bpm or v.empty else [
         ToolCall(tool="analyze", args={}, why="measure tempo, key and chords so the new part fits")]
     where = ""
