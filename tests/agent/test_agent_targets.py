@@ -171,3 +171,10 @@ def test_sections_unknown_are_analysed_first(offline_planner):
     view = SessionView(stems=["drums", "bass"], duration_s=30.0, state=StateTable(tempo_bpm=100), version=2)
     plan = offline_planner.plan("make the chorus louder", view)
     assert plan.tools() == ["analyze"] and plan.replan
+
+
+def test_a_part_added_in_a_section_covers_its_bars(offline_planner):
+    plan = offline_planner.plan("add strings in the second chorus", song())
+    assert plan.tools() == ["add_stem"], plan.text()
+    args = plan.steps[0].args
+    assert (args["start_bar"], args["end_bar"]) == (29, 36)  # 56-72 s at 2 s a bar

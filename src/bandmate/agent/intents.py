@@ -10,7 +10,7 @@ import re
 
 from bandmate.agent.parser import Clause
 from bandmate.agent.plan import ExpectedChange, ToolCall
-from bandmate.agent.targets import said_band, target_of
+from bandmate.agent.targets import as_bars, said_band, target_of
 from bandmate.agent.verify import NEW_STEM
 from bandmate.agent.view import SessionView
 
@@ -253,7 +253,7 @@ def added_stem_name(name: str | None, taken: list[str]) -> str:
 
 def _build_add_stem(c, v):
     inst = c.instrument or "pad"
-    args = {"instrument": inst, **bar_args(c, v)}
+    args = {"instrument": inst, **as_bars(bar_args(c, v), v)}  # "in the chorus": the bars it covers
     pre = [] if v.state.tempo_bpm or v.empty else [
         ToolCall(tool="analyze", args={}, why="measure tempo, key and chords so the new part fits")]
     where = ""

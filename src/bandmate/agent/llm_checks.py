@@ -47,6 +47,7 @@ def session_errors(tools: list, registry: Registry, view: SessionView) -> list[d
             allowed |= {*(args.get("stems") or SEPARATED_STEMS), "other"}
         if allowed is not None:
             errors += [err(c, m) for m in _stem_problems(args, allowed)]
+            errors += [err(c, m) for m in _bleed_problems(args, view)]
         if not view.empty:
             errors += [err(c, m) for m in _range_problems(args, view)]
     return errors
@@ -60,6 +61,22 @@ def _stem_problems(args: dict[str, Any], allowed: set[str]) -> list[str]:
             if isinstance(v, str) and v not in allowed:
                 out.append(f"{name}={v!r} is not in this session; use 'mix' or one of: "
                            f"{', '.join(sorted(allowed - {'mix'})) or '(no stems)'}")
+    return out
+
+
+def _bleed_problems(args: dict[str, Any], view: SessionView) -> list[str]:
+    """Stems the separation measured as only bleed: never edited (agent/targets.py decides what is)."""
+    from bandmate.agent.targets import only_bleed
+
+    out = []
+    for name in STEM_FIELDS:
+        value = args.get(name)
+        for v in value if isinstance(value, list) else [value]:
+            p = view.state.stem_presence.get(v) if isinstance(v, str) else None
+            if p is not None and only_bleed(v, p):
+                out.append(f"{name}={v!r} holds no real part: the separated stem is only bleed ({p.level_db:+.1f} dB "
+                           f"against the mix, confidence {p.confidence:.2f}); do not edit it: tell the user you "
+                           "can't hear that part in this recording and offer another part or the mix")
     return out
 
 

@@ -28,6 +28,7 @@ Every option of every question here is a request that plans as written (tests ch
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -294,6 +295,20 @@ def _swap(request: str, family: str, stem: str) -> str:
             new = ("the " if alias.startswith("the ") else "") + stem
             return t[:m.start()] + new + t[m.end():]
     return f"{t} on the {stem}"
+
+
+def as_bars(args: dict, view: SessionView) -> dict:
+    """A start_s/end_s range as the whole bars that cover it (for tools that take bars only, e.g. add_stem);
+    other arguments, and ranges on a session without a tempo, come back unchanged."""
+    st = view.state
+    if "start_s" not in args or not st.tempo_bpm:
+        return args
+    beats = int(st.time_signature.split("/")[0]) if "/" in st.time_signature else 4
+    bar_s = 60.0 / st.tempo_bpm * beats
+    rest = {k: v for k, v in args.items() if k not in ("start_s", "end_s")}
+    first = max(1, int((args["start_s"] - st.offset_s) / bar_s + 1e-6) + 1)
+    last = max(first, math.ceil((args.get("end_s", view.duration_s) - st.offset_s) / bar_s - 1e-6))
+    return {**rest, "start_bar": first, "end_bar": last}
 
 
 def said_band(text: str) -> tuple[float, float] | None:
