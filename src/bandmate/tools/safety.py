@@ -11,6 +11,10 @@ Conventions
   smooth gain curve leaves between samples. The limiter takes at most ``LIMIT_DB`` (3 dB) off the
   peaks, ``GENTLE_LIMIT_DB`` (1 dB) with ``keep_dynamics`` ("louder but don't squash it"); a plain gain
   cut before it takes whatever is over that, so the stage never squashes a mix audibly.
+- It touches only what the edit changed: ``tools.run`` passes the mix before the edit, frames that did
+  not change stay bit-identical (a ranged edit keeps the tools' "outside the range untouched"
+  promise) and overs already in them are left as they were; gain cuts ramp in over 10 ms inside a
+  changed stretch.
 - It acts on every committed mix (``tools.run``) unless the caller allows clipping (``allow_clipping``:
   the user asked for it), and says so: ``SafetyAction.text()`` reads "safety limiter: peak +2.6 → -0.3
   dBFS" and is recorded on the step and in the turn's report.
