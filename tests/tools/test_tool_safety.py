@@ -92,3 +92,22 @@ def test_a_stem_edit_is_made_safe_after_the_stem_sum(make_session):
     assert measures.peak_dbfs(session.mix()) <= CEILING_DBFS
     # the stems keep the edit as asked; only the mix bus output is held under the ceiling
     assert np.abs(session.stem("keys").samples).max() == pytest.approx(0.4 * 10 ** (6 / 20), rel=1e-3)
+
+
+def test_a_ranged_edit_is_made_safe_inside_its_range_only(make_session):
+    """Overs the edit made are held under the ceiling; every sample it did not touch stays bit-identical,
+    including overs that were already there (the edit did not make them)."""
+    hot = sine(440, 4.0, amplitude=0.8, channels=2)
+    x = hot.samples.copy()
+    x[:, : SR // 2] *= 1.3                         # the first half second is over already (+0.3 dBFS)
+    session = make_session(mix=hot.replace(x, "hot"))
+    before = session.mix().samples
+    out = run_tool(default_registry(), "gain", {"gain_db": 6, "start_s": 2.0, "end_s": 3.0},
+                   store=session.store, session_id=session.id)
+    after = session.mix().samples
+    a, b = 2 * SR, 3 * SR
+    assert np.array_equal(after[:, :a], before[:, :a]) and np.array_equal(after[:, b:], before[:, b:])
+    assert out.safety is not None
+    inside = session.mix().slice_s(2.0, 3.0)
+    assert measures.peak_dbfs(inside) <= CEILING_DBFS
+    assert measures.peak_dbfs(session.mix().slice_s(0.0, 0.5)) > CEILING_DBFS   # untouched, as it was

@@ -165,7 +165,7 @@ def commit_context(store: Store, version: Version, ctx: ToolContext, registry: R
     if not names:
         bus = []
     if isinstance(mix, Clip):
-        mix, acted = _safe(mix, safety)
+        mix, acted = _safe(mix, safety, previous=lambda: store.clip(version.mix) if version.mix else None)
         if acted is not None:
             step["safety"] = acted.to_json()
     assets = dict(version.assets)
@@ -179,9 +179,9 @@ def commit_context(store: Store, version: Version, ctx: ToolContext, registry: R
                         bus=bus, assets=assets, step=step)
 
 
-def _safe(mix: Clip, safety: tuple[bool, bool]):
+def _safe(mix: Clip, safety: tuple[bool, bool], previous=None):
     allow_clipping, keep_dynamics = safety
-    return (mix, None) if allow_clipping else make_safe(mix, keep_dynamics=keep_dynamics)
+    return (mix, None) if allow_clipping else make_safe(mix, keep_dynamics=keep_dynamics, previous=previous)
 
 
 def _suffix(asset_name: str) -> str:

@@ -11,6 +11,10 @@ Conventions
   smooth gain curve leaves between samples. The limiter takes at most ``LIMIT_DB`` (3 dB) off the
   peaks, ``GENTLE_LIMIT_DB`` (1 dB) with ``keep_dynamics`` ("louder but don't squash it"); a plain gain
   cut before it takes whatever is over that, so the stage never squashes a mix audibly.
+- It touches only what the edit changed: ``tools.run`` passes the mix before the edit, frames that did
+  not change stay bit-identical (a ranged edit keeps the tools' "outside the range untouched"
+  promise) and overs already in them are left as they were; gain cuts ramp in over 10 ms inside a
+  changed stretch.
 - It acts on every committed mix (``tools.run``) unless the caller allows clipping (``allow_clipping``:
   the user asked for it), and says so: ``SafetyAction.text()`` reads "safety limiter: peak +2.6 → -0.3
   dBFS" and is recorded on the step and in the turn's report.
@@ -18,6 +22,7 @@ Conventions
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,6 +38,7 @@ _AIM_DB = 0.02  # the limiter aims this far under the ceiling, so the inter-samp
 _RELEASE_MS = 80.0
 _SURE_SAFE_DB = 6.0  # a sample peak this far under the ceiling cannot have a true peak over it in practice
 _CHUNK, _PAD = 1 << 18, 64
+_SAME_TOL = 2.0**-20  # a few steps of the store's 24-bit grid: a re-summed unchanged mix differs by that
 
 
 @dataclass(frozen=True)
@@ -95,27 +101,54 @@ def true_peak_near_top(x: np.ndarray, floor_dbfs: float, stop_above_dbfs: float 
     return float(20 * np.log10(peak))
 
 
-def make_safe(mix: Clip, *, ceiling_dbfs: float = CEILING_DBFS,
-              keep_dynamics: bool = False) -> tuple[Clip, SafetyAction | None]:
+def make_safe(mix: Clip, *, ceiling_dbfs: float = CEILING_DBFS, keep_dynamics: bool = False,
+              previous: Callable[[], Clip | None] | None = None) -> tuple[Clip, SafetyAction | None]:
     """``mix`` brought to a true peak at or under ``ceiling_dbfs``; the action taken, or None if none was needed.
 
     The limiter shaves at most ``LIMIT_DB`` off the peaks, or ``GENTLE_LIMIT_DB`` with ``keep_dynamics``
     (the user said "don't squash it"); a plain gain cut takes the rest, so the crest factor falls by
-    no more than that.
+    no more than that. With ``previous`` (gives the mix before the edit; read only when the stage acts)
+    only the frames the edit changed are touched: an edit of bars 4-5 leaves every other sample bit-identical, and overs that
+    were already in the untouched part stay (the edit did not make them).
     """
     x = mix.samples
     if not x.size or true_peak_near_top(x, ceiling_dbfs - _SURE_SAFE_DB, ceiling_dbfs) <= ceiling_dbfs:
         return mix, None
-    envelope = true_peak_envelope(x)
-    before = float(20 * np.log10(envelope.max()))
-    over = before - ceiling_dbfs
-    trim_db = max(0.0, over - (GENTLE_LIMIT_DB if keep_dynamics else LIMIT_DB))
-    trim = 10 ** (-trim_db / 20)
-    y = limit(x * np.float32(trim), mix.sample_rate, threshold_db=ceiling_dbfs - _AIM_DB, release_ms=_RELEASE_MS,
+    inside = _changed(x, previous() if previous is not None else None)
+    envelope = true_peak_envelope(x) * inside
+    before = float(20 * np.log10(max(envelope.max(), 1e-12)))
+    if before <= ceiling_dbfs:
+        return mix, None
+    trim_db = max(0.0, before - ceiling_dbfs - (GENTLE_LIMIT_DB if keep_dynamics else LIMIT_DB))
+    ramp = _ramped(inside, mix.sample_rate)
+    trim = (1 - (1 - 10 ** (-trim_db / 20)) * ramp).astype(np.float32)
+    y = limit(x * trim, mix.sample_rate, threshold_db=ceiling_dbfs - _AIM_DB, release_ms=_RELEASE_MS,
               peak=envelope * trim).astype(np.float32)
-    out = mix.replace(y, f"safety limiter {ceiling_dbfs:g} dBFS true peak")
-    after = true_peak_near_top(y, ceiling_dbfs - _SURE_SAFE_DB)
+    y = np.where(inside > 0, y, x)
+    after = float(20 * np.log10(max((true_peak_envelope(y) * inside).max(), 1e-12)))
     if after > ceiling_dbfs:  # the smooth gain let an inter-sample peak through: trim the rest
-        out = out.replace(y * np.float32(10 ** ((ceiling_dbfs - after - 0.01) / 20)), "safety trim")
-        after = true_peak_near_top(out.samples, ceiling_dbfs - _SURE_SAFE_DB)
-    return out, SafetyAction(before, after, ceiling_dbfs, round(trim_db, 3))
+        y = y * (1 - (1 - 10 ** ((ceiling_dbfs - after - 0.01) / 20)) * ramp).astype(np.float32)
+        after = float(20 * np.log10(max((true_peak_envelope(y) * inside).max(), 1e-12)))
+    return mix.replace(y, f"safety limiter {ceiling_dbfs:g} dBFS true peak"), \
+        SafetyAction(before, after, ceiling_dbfs, round(trim_db, 3))
+
+
+def _changed(x: np.ndarray, previous: Clip | None) -> np.ndarray:
+    """1.0 on frames the edit changed (beyond the 24-bit store's rounding), else 0.0. A mix that grew
+    (continue) is compared over the old length and the new frames count as changed; without a
+    comparable ``previous`` (other channel count, a shorter mix: trimmed or stretched) all frames do."""
+    inside = np.ones(x.shape[1])
+    if previous is None or previous.channels != x.shape[0] or previous.frames > x.shape[1]:
+        return inside
+    n = previous.frames
+    inside[:n] = np.abs(x[:, :n] - previous.samples).max(axis=0) > _SAME_TOL
+    return inside
+
+
+def _ramped(inside: np.ndarray, sample_rate: int) -> np.ndarray:
+    """``inside`` rising over 10 ms from each edge of a changed stretch, so a gain cut there has no step."""
+    if inside.all():
+        return inside
+    from scipy.ndimage import distance_transform_edt
+
+    return np.minimum(distance_transform_edt(inside) / max(1, sample_rate // 100), 1.0)
