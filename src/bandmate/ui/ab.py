@@ -35,16 +35,23 @@ def tools_between(session, a: int, b: int) -> set[str]:
     return tools
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@st.cache_data(show_spinner=False, max_entries=128)
+def _facts(store_home: str, key: str) -> dict:
+    """One clip's numbers and spectrum, kept per stored clip: a new edit measures only its new version."""
+    clip = state.resources().store.clip(key)
+    freqs, spectrum = media.band_spectrum_db(clip)
+    return {"numbers": media.level_numbers(clip), "freqs": freqs.tolist(), "spectrum": spectrum.tolist()}
+
+
 def _analysis(store_home: str, key_a: str, key_b: str) -> dict:
-    store = state.resources().store
-    ca, cb = store.clip(key_a), store.clip(key_b)
-    ga, gb, la, lb = media.match_gains_db(ca, cb)
-    fa, sa = media.band_spectrum_db(ca)
-    _, sb = media.band_spectrum_db(cb)
-    return {"gain_a": ga, "gain_b": gb, "lufs_a": la, "lufs_b": lb, "freqs": fa.tolist(),
-            "diff": ((sb + gb) - (sa + ga)).tolist(), "num_a": media.level_numbers(ca),
-            "num_b": media.level_numbers(cb)}
+    import numpy as np
+
+    fa, fb = _facts(store_home, key_a), _facts(store_home, key_b)
+    la, lb = fa["numbers"]["loudness (LUFS)"], fb["numbers"]["loudness (LUFS)"]
+    ga, gb = media.matching_gains_db(la, lb)
+    diff = (np.asarray(fb["spectrum"]) + gb) - (np.asarray(fa["spectrum"]) + ga)
+    return {"gain_a": ga, "gain_b": gb, "lufs_a": la, "lufs_b": lb, "freqs": fa["freqs"], "diff": diff.tolist(),
+            "num_a": fa["numbers"], "num_b": fb["numbers"]}
 
 
 def panel(turns) -> None:
@@ -54,9 +61,12 @@ def panel(turns) -> None:
         return
     ids = [v.id for v in session.history()]
     da, db = default_pair(session, turns)
+    ss = st.session_state
+    if ss.get("_ab_default") != (session.id, da, db):  # a new edit (or session): A/B that edit again
+        ss["ab-a"], ss["ab-b"], ss._ab_default = da, db, (session.id, da, db)
     c1, c2, c3 = st.columns(3)
-    a = c1.selectbox("A (before)", ids, index=ids.index(da), key="ab-a")
-    b = c2.selectbox("B (after)", ids, index=ids.index(db), key="ab-b")
+    a = c1.selectbox("A (before)", ids, key="ab-a")
+    b = c2.selectbox("B (after)", ids, key="ab-b")
     va, vb = session.version(a), session.version(b)
     targets = ["mix", *[n for n in vb.stems if n in va.stems]]
     target = c3.selectbox("Listen to", targets, key="ab-target")

@@ -128,7 +128,10 @@ def studio() -> None:
                 st.caption("Ask for a change, a question about the music, or “undo”.")
             chat.show(turns)
         with right:
-            side_panel(turns)
+            if st.session_state.get("prompt"):  # a request is being sent: this run ends in a rerun that
+                st.caption("Working on your request…")  # draws the new version, so skip drawing the old one
+            else:
+                side_panel(turns)
     prompt = st.chat_input("Describe what you want… (select a region and say “quieter here”)", key="prompt")
     if prompt:
         chat.submit(*chat.with_region(prompt.strip()))
