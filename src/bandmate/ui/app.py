@@ -51,12 +51,11 @@ def _session_list() -> None:
         labels[s.id] = f"{s.name[:28]} · v{s.head} · {when}"
     ids = list(labels)
     current = ss.session_id if ss.session_id in labels else ""
-    if ss.get("_last_pick") != current:  # opened elsewhere (a first request, an upload, a link): show it
-        ss["session-pick"] = ss._last_pick = current
-    picked = st.selectbox("Session", ids, format_func=labels.get, key="session-pick",
+    # No key: the labels (heads, new sessions) are part of the widget's identity, so when they change the
+    # box is drawn afresh on the open session with its new label instead of keeping a stale one.
+    picked = st.selectbox("Session", ids, index=ids.index(current), format_func=labels.get,
                           help="Every session is saved; pick one to reopen it")
     if picked != current:
-        ss._last_pick = picked
         state.open_session(picked or None)
         st.rerun()
 
