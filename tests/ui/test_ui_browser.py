@@ -190,6 +190,18 @@ def test_studio_in_a_real_browser(studio_url, browser, tmp_path):
     assert _players_ready(browser) >= 1
     _shot(browser, "studio-conversation")
 
+    ab_tab = _wait(browser, lambda d: next((t for t in d.find_elements(By.CSS_SELECTOR, "[data-testid='stTab']")
+                                            if "A/B" in (t.get_attribute("textContent") or "")), False), 30,
+                   "the A/B tab")
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'}); arguments[0].click();", ab_tab)
+    _wait(browser, lambda d: "Loudness-matched" in d.find_element(By.TAG_NAME, "body").text, 60,
+          "the A/B panel's loudness-matching line")
+    chart = _wait(browser, lambda d: d.find_element(By.CSS_SELECTOR, "[data-testid='stVegaLiteChart'] canvas, "
+                                                    "[data-testid='stVegaLiteChart'] svg"), 60,
+                  "the spectrum-difference plot to draw")
+    assert chart.size["width"] > 100 and chart.size["height"] > 100
+    _shot(browser, "studio-ab")
+
     if not (REAL / "vibe_ace.ogg").is_file():
         return  # the upload half needs ../shared/data/real (absent here); the generated half passed
     wav = _excerpt_wav(REAL / "vibe_ace.ogg", tmp_path / "vibe_ace_excerpt.wav", 20.0, 12.0)

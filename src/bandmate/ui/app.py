@@ -51,12 +51,11 @@ def _session_list() -> None:
         labels[s.id] = f"{s.name[:28]} · v{s.head} · {when}"
     ids = list(labels)
     current = ss.session_id if ss.session_id in labels else ""
-    if ss.get("_last_pick") != current:  # opened elsewhere (a first request, an upload, a link): show it
-        ss["session-pick"] = ss._last_pick = current
-    picked = st.selectbox("Session", ids, format_func=labels.get, key="session-pick",
+    # No key: the labels (heads, new sessions) are part of the widget's identity, so when they change the
+    # box is drawn afresh on the open session with its new label instead of keeping a stale one.
+    picked = st.selectbox("Session", ids, index=ids.index(current), format_func=labels.get,
                           help="Every session is saved; pick one to reopen it")
     if picked != current:
-        ss._last_pick = picked
         state.open_session(picked or None)
         st.rerun()
 
@@ -128,7 +127,10 @@ def studio() -> None:
                 st.caption("Ask for a change, a question about the music, or “undo”.")
             chat.show(turns)
         with right:
-            side_panel(turns)
+            if st.session_state.get("prompt"):  # a request is being sent: this run ends in a rerun that
+                st.caption("Working on your request…")  # draws the new version, so skip drawing the old one
+            else:
+                side_panel(turns)
     prompt = st.chat_input("Describe what you want… (select a region and say “quieter here”)", key="prompt")
     if prompt:
         chat.submit(*chat.with_region(prompt.strip()))

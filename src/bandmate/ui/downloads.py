@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from functools import partial
 
 import streamlit as st
 
@@ -19,27 +20,30 @@ def _wav(clip) -> bytes:
     return buf.getvalue()
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
-def _files(session_id: str, version_id: int, _home: str) -> dict[str, bytes]:
-    from bandmate.memory.session import Session
+# The files are built when the button is pressed (Streamlit calls these then), not on every new version:
+# encoding a mix and zipping its stems costs seconds, which each turn would otherwise pay.
+def mix_wav(store, session_id: str, version_id: int) -> bytes:
+    return _wav(store.clip(store.version(session_id, version_id).mix))
 
-    s = Session(state.resources().store, session_id)
-    v = s.version(version_id)
-    out = {"mix": _wav(s.mix(v.id))}
-    if v.stems:
-        buf = io.BytesIO()
-        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-            for name, clip in s.stems(v.id).items():
-                z.writestr(f"{name}.wav", _wav(clip))
-        out["stems"] = buf.getvalue()
-    midi = {a.split(":", 1)[1]: k for a, k in v.assets.items() if a.startswith("midi:")}
-    if midi:
-        buf = io.BytesIO()
-        with zipfile.ZipFile(buf, "w") as z:
-            for name, key in midi.items():
-                z.writestr(f"{name}.mid", s.store.blobs.get_bytes(key))
-        out["midi"] = buf.getvalue()
-    return out
+
+def stems_zip(store, session_id: str, version_id: int) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as z:  # WAV barely deflates; storing is instant
+        for name, key in store.version(session_id, version_id).stems.items():
+            z.writestr(f"{name}.wav", _wav(store.clip(key)))
+    return buf.getvalue()
+
+
+def midi_assets(version) -> dict[str, str]:
+    return {a.split(":", 1)[1]: k for a, k in version.assets.items() if a.startswith("midi:")}
+
+
+def midi_zip(store, session_id: str, version_id: int) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, key in midi_assets(store.version(session_id, version_id)).items():
+            z.writestr(f"{name}.mid", store.blobs.get_bytes(key))
+    return buf.getvalue()
 
 
 def history_json(session) -> bytes:
@@ -53,16 +57,16 @@ def panel() -> None:
     if session is None:
         st.caption("Nothing to download yet.")
         return
-    v = session.head
-    files = _files(session.id, v.id, str(session.store.home))
+    v, store = session.head, session.store
     base = f"bandmate-{session.id}-v{v.id}"
-    st.download_button("Mix (WAV)", files["mix"], f"{base}-mix.wav", "audio/wav", key="dl-mix",
-                       use_container_width=True, icon="🎚️")
-    if "stems" in files:
-        st.download_button(f"Stems (zip: {', '.join(v.stems)})", files["stems"], f"{base}-stems.zip",
-                           "application/zip", key="dl-stems", use_container_width=True, icon="🗂️")
-    if "midi" in files:
-        st.download_button("MIDI (zip)", files["midi"], f"{base}-midi.zip", "application/zip", key="dl-midi",
-                           use_container_width=True, icon="🎹")
+    st.download_button("Mix (WAV)", partial(mix_wav, store, session.id, v.id), f"{base}-mix.wav", "audio/wav",
+                       key="dl-mix", use_container_width=True, icon="🎚️")
+    if v.stems:
+        st.download_button(f"Stems (zip: {', '.join(v.stems)})", partial(stems_zip, store, session.id, v.id),
+                           f"{base}-stems.zip", "application/zip", key="dl-stems", use_container_width=True,
+                           icon="🗂️")
+    if midi_assets(v):
+        st.download_button("MIDI (zip)", partial(midi_zip, store, session.id, v.id), f"{base}-midi.zip",
+                           "application/zip", key="dl-midi", use_container_width=True, icon="🎹")
     st.download_button("History (JSON)", history_json(session), f"bandmate-{session.id}-history.json",
                        "application/json", key="dl-history", use_container_width=True, icon="🕘")

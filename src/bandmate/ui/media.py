@@ -107,10 +107,15 @@ def match_gains_db(a: Clip, b: Clip) -> tuple[float, float, float, float]:
     from bandmate.core.measures import loudness_lufs
 
     la, lb = loudness_lufs(a), loudness_lufs(b)
-    if not (np.isfinite(la) and np.isfinite(lb)):
-        return 0.0, 0.0, la, lb
-    target = min(la, lb)
-    return target - la, target - lb, la, lb
+    return (*matching_gains_db(la, lb), la, lb)
+
+
+def matching_gains_db(lufs_a: float, lufs_b: float) -> tuple[float, float]:
+    """(gain A, gain B) in dB that bring both to the quieter one's loudness (never a boost)."""
+    if not (np.isfinite(lufs_a) and np.isfinite(lufs_b)):
+        return 0.0, 0.0
+    target = min(lufs_a, lufs_b)
+    return target - lufs_a, target - lufs_b
 
 
 def band_spectrum_db(clip: Clip, bands_per_octave: int = 6) -> tuple[np.ndarray, np.ndarray]:
