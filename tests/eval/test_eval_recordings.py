@@ -144,3 +144,22 @@ def test_the_cli_skips_cleanly_when_every_recording_is_absent(tmp_path):
     assert out.exit_code == 0, out.output
     assert "skipped 1 case(s) whose recording is absent" in out.output and "nowhere/song.ogg" in out.output
     assert not (tmp_path / "out" / "summary.json").exists()
+
+
+def test_a_part_never_separated_is_kept_only_while_the_mix_is(store, tmp_path, recording):
+    """On an upload, 'drums' exists in no version: untouched if the mix is the same audio, unknown otherwise."""
+    from bandmate.eval.measure import Probe, check_preserved_stem
+
+    (case,) = load_cases([_write(tmp_path, """
+    cases:
+    - {id: rec-05, category: analysis, context: {audio: audio/song.wav, excerpt_s: [0, 2]}, request: "what key?"}
+    """)])
+    session = ContextBuilder(store, registry=None).session(case.context)
+    same = check_preserved_stem("drums", Probe.of(session, 1, 1))
+    assert same["ok"] and same["error"] is None
+    head = session.head
+    mix = session.mix()
+    store.commit(session.id, parent=head.id, mix=mix.replace(mix.samples * 0.5, "-6 dB"), stems={},
+                 state=head.state, step={"tool": "gain"})
+    moved = check_preserved_stem("drums", Probe.of(session, 1, session.head.id))
+    assert not moved["ok"] and "never separated it, or its edits were undone" in moved["error"]
