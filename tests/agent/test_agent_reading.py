@@ -122,7 +122,7 @@ def test_a_question_on_an_unanalysed_upload_keeps_the_audio_bit_identical(agent,
     ("keep the vocals as they are and make it brighter", ["keep_stem"], "make it brighter"),
     ("more space in the mix, but leave the kick and bass dry", ["keep_stem", "keep_stem"], "more space in the mix"),
     ("leave it as it is", ["no_change"], ""),
-    ("keep everything, just a different bassline", [], "just a different bassline"),
+    ("keep everything, just a different bassline", [], "a different bassline"),
     ("don't change it too much", [], "don't change it too much"),
 ])
 def test_constraints_are_read_and_taken_out_of_the_request(text, kinds, rest):
@@ -217,6 +217,8 @@ def test_a_truly_open_request_is_asked_back(offline_planner, band_view, request_
     ("10 bpm slower", "time_stretch", {"target_bpm": 110.0}),
     ("in bars 3-4, drop the piano out", "gain", {"target": "keys", "gain_db": -60.0, "start_bar": 3, "end_bar": 4}),
     ("keep everything, just a different bassline", "replace_stem", {"stem": "bass"}),
+    ("keep the peaks under -3 dB", "limiter", {"threshold_db": -3.0}),
+    ("make it loud, club loud, but no clipping", "limiter", {"threshold_db": -1.0}),
 ])
 def test_requests_read_as_said(offline_planner, band_view, request_text, tool, args):
     plan = offline_planner.plan(request_text, band_view)

@@ -24,26 +24,30 @@ CUES: list[tuple[str, str]] = [
     ("unmute", r"\b(unmute|bring (it |them |the \w+ )?back|turn (it |them |the \w+ )?back on)\b"),
     ("mute", r"\b(mute|silence|switch off)\b"),
     ("extract_stem", r"\b(solo|isolate|extract|acapella|a cappella|on (its|their) own|by itself|"
-                     r"just the|only (keep )?the|\w+ only\b|just (want to hear )?(the )?\w+( and (the )?\w+)?$)"),
+                     r"just the|only (keep )?the|(?<!bars )(?<!bar )\b(?!\d)\w+ only\b(?!\s+(in|for|during|on|at|from|over)\b)|just (want to hear )?(the )?\w+( and (the )?\w+)?$)"),
     ("remove_stem", r"\btake (the |that )?\w+ out\b|\bno \w+ in bars?\b|"
                     r"\b(remove|get rid of|lose|take out|kill|delete|drop) (the |all the |that )?"
                     r"(drums?|bass|vocals?|vox|keys|piano|guitars?|lead|pad|strings|brass|percussion|other|"
-                    r"melody|synth)\b|\bwithout (the )?\w+\b|\bno more (drums|bass|vocals|keys|guitar|pad|strings)\b"),
+                    r"melody|synth)\b(?!\s+(an? |one |by )?(octave|semitones?|half[- ]step|whole step|step|\d))|\bwithout (the )?\w+\b|\bno more (drums|bass|vocals|keys|guitar|pad|strings)\b"),
     ("replace_stem", r"\b(replace|swap|rewrite|change|try another|different) (the )?\w+( part| line| pattern)?"
                      r" (with|for|into|to|in)\b|\btry another \w+ part\b"),
-    ("inpaint", r"\b(fill|breakdown|regenerate|redo (bar|bars|the)|variation|rewrite (bar|bars|the))\b"),
-    ("continue", r"\b(extend|continue|keep going|make it longer|longer|\d+ more bars|more bars|run on)\b"),
+    ("limit", r"\b(peaks? (under|below|at|to)|ceiling|(no|without|stop (it )?|avoid( any)?) clipping|"
+              r"it'?s clipping|brickwall|limit(er| it| the peaks))\b"),
+    ("inpaint", r"\b(fill(?!\s+(it |them |that |the sound |the \w+ )?out)|breakdown|regenerate|redo (bar|bars|the)|variation|rewrite (bar|bars|the))\b"),
+    ("continue", r"\b(extend|continue|keep going|make it longer|(?<!notes )longer|\d+ more bars|more bars|run on|"
+                 r"twice as long|double the length|go on for|another (couple|few|\d+|two|four|eight)( of)? bars)\b"),
     ("add_stem", r"\b(add|bring in|layer|throw in|introduce|put (a|an|some))\b"),
     ("transpose", r"\b(transpose|key change|change the key|semitones?|half[- ]steps?|whole step|octave|"
                   r"pitch (it )?(up|down)|(minor|major|perfect) (second|third|fourth|fifth|sixth|seventh)|"
                   r"(up|down) an? (fourth|fifth|tritone))\b"),
     ("tempo", r"\b(bpm|tempo|faster|slower|speed (it )?up|slow (it )?down|uptempo|half[- ]?speed|double[- ]?time)\b"),
-    ("trim", r"\b(trim|cut off|chop off|shorten|cut the (first|last|intro|outro))\b"),
+    ("trim", r"\b(trim|cut off|chop off|shorten|cut the (first|last|intro|outro)|"
+             r"cut (it|this|the song|the loop|the track) (down )?to|start (the song|it|the track|the loop) (at|from) bar)\b"),
     ("fade", r"\bfade[sd]? ?(in|out|up|down)?\b"),
     ("pan", r"\bpan\b|\b(to|on) the (left|right)\b|\bcent(er|re) the\b|\bhard (left|right)\b"),
     ("louder", r"\bmore (of )?(the )?(?!space|reverb|room|air|width|depth|punch|warmth|glue|energy)\w+ in the mix\b|\b(louder|turn (it |them |the \w+ )?up|bring (it |them |the \w+ )?up|boost the level|"
                r"push (it |the \w+ )?(up|forward)|can't hear|cannot hear|buried)\b"),
-    ("quieter", r"\b(quieter|softer|turn (it |them |the \w+ )?down|bring (it |them |the \w+ )?down|too loud|"
+    ("quieter", r"\b(quieter|softer(?![,\s]+(\w+\s+)?(tone|sound|timbre|attack))|turn (it |them |the \w+ )?down|bring (it |them |the \w+ )?down|too loud|"
                 r"drowning)\b"),
     ("generate", r"\b(start over|from scratch|new (song|track|loop|beat|idea)|generate|compose|"
                  r"make me an?|give me an?|create an?|write an?)\b"),
@@ -227,7 +231,9 @@ def _inpaint_proof(instruction: str, stems: list[str], v) -> list:
 
 
 def _build_continue(c, v):
-    n = c.numbers
+    n = dict(c.numbers)
+    if re.search(r"twice as long|double the length", c.text) and v.total_bars:
+        n["bars"] = max(1, round(v.total_bars))
     args = {"bars": int(n["bars"])} if "bars" in n else {"seconds": float(n["seconds"])} if "seconds" in n \
         else {"bars": 4 if v.state.tempo_bpm else None, "seconds": None if v.state.tempo_bpm else 8.0}
     args = {k: val for k, val in args.items() if val is not None}
@@ -323,6 +329,10 @@ def _build_trim(c, v):
         args = {"start_bar": r["end_bar"] + 1} if "end_bar" in r else {"start_s": r.get("end_s", 0.0)}
     elif c.range is not None and c.range.relative == "last":
         args = {"end_bar": r["start_bar"] - 1} if "start_bar" in r else {"end_s": r.get("start_s", total)}
+    elif "start_bar" in r and re.search(r"\bstart\b.*\b(at|from) bar", c.text):  # "start the song at bar 2"
+        args = {"start_bar": r["start_bar"]}
+    elif "bars" in c.numbers and re.search(r"\bcut\b.*\bto\b", c.text):  # "cut it to 2 bars"
+        args = {"end_bar": int(c.numbers["bars"])} if v.state.tempo_bpm else {"end_s": round(total / 2, 3)}
     elif "intro" in c.text:
         args = {"start_bar": 5} if v.state.tempo_bpm else {"start_s": min(8.0, total / 4)}
     else:
@@ -365,6 +375,24 @@ def _build_level(c, v, sign):
     return [ToolCall(tool="gain", args=args, why=f"{db:+.1f} dB on {t}")], \
         f"{'Raising' if db > 0 else 'Lowering'} the {t} by {abs(db):.1f} dB.", \
         [exp("loudness_lufs", "up" if db > 0 else "down", t)]
+
+
+def _build_limit(c, v):
+    """A ceiling the peaks must stay under; with 'loud'/'louder' in the request, gain goes in first."""
+    t = target_of(c, v)
+    said = c.numbers.get("gain_db")
+    ceiling = -abs(said) if said is not None else -1.0
+    ceiling = max(-30.0, min(0.0, ceiling))
+    louder = re.search(r"\b(loud|louder|hot|hotter|slam|club|maximi[sz]e|push it)\b", c.text)
+    steps, expected = [], [exp("peak_dbfs", "down", t)]
+    if louder:
+        boost = round(4.0 * c.intensity, 2)
+        steps.append(ToolCall(tool="gain", args={"target": t, "gain_db": boost}, why=f"{boost:+.1f} dB into the limiter"))
+        expected = [exp("loudness_lufs", "up", t), exp("crest_db", "down", t)]
+    steps.append(ToolCall(tool="limiter", args={"target": t, "threshold_db": ceiling, **bar_args(c, v)},
+                          why=f"no peak above {ceiling:g} dBFS"))
+    text = (f"{'Raising the level and l' if louder else 'L'}imiting the {t} so no peak goes above {ceiling:g} dBFS.")
+    return steps, text, expected
 
 
 def _build_louder(c, v):

@@ -94,6 +94,8 @@ class OfflinePlanner:
         expected: list[ExpectedChange] = []
         texts, terms, notes = [], [], []
         _aim_after_add(clauses, view)
+        said = [c for c in clauses if not _acknowledgement(c)]
+        clauses = said or clauses  # "nice. try another one": the praise is not a request
         unclear: Plan | None = None
         for ci, clause in enumerate(clauses):
             if steps and steps[-1].tool == "extract_stem" and re.search(r"\b(everything|all) else\b", clause.text):
@@ -431,6 +433,10 @@ def _open(clause: Clause) -> bool:
     return not (words - VAGUE) and not clause.numbers and clause.key is None
 
 
+def _acknowledgement(clause: Clause) -> bool:
+    return not set(re.findall(r"[a-z']+", clause.text)) - ACKNOWLEDGING
+
+
 def _aim_after_add(clauses: list[Clause], view: SessionView) -> None:
     """'add a string pad and push it a little to the right': the clause after an addition is about the new part."""
     for before, after in zip(clauses, clauses[1:], strict=False):
@@ -439,6 +445,8 @@ def _aim_after_add(clauses: list[Clause], view: SessionView) -> None:
             after.stems = [intents.added_stem_name(before.instrument, view.stems)]
 
 
+ACKNOWLEDGING = {"nice", "ok", "okay", "great", "cool", "thanks", "thank", "you", "good", "yes", "yeah", "perfect",
+                 "awesome", "love", "it", "that", "sweet", "lovely", "right", "hmm", "so", "now", "alright", "wow"}
 FILLER_WORDS = {"please", "thanks", "ok", "okay", "so", "and", "just", "hey", "quick", "question", "btw"}
 
 

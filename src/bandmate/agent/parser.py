@@ -246,7 +246,7 @@ def find_numbers(text: str) -> dict[str, float]:
         v = _num(m.group(1).lstrip("+")) if not m.group(1).startswith("-") else float(m.group(1))
         out["semitones"] = -v if re.search(r"\bdown\b", t) and v > 0 else v
     elif re.search(r"\boctave\b", t):
-        out["semitones"] = -12.0 if re.search(r"\bdown\b|\blower\b", t) else 12.0
+        out["semitones"] = -12.0 if re.search(r"\b(down|lower|drop)\b", t) else 12.0
     elif m := re.search(INTERVAL_RE, t):
         v = float(INTERVALS[m.group(1)])
         out["semitones"] = -v if re.search(r"\bdown\b|\blower\b", t) else v
