@@ -29,7 +29,8 @@ from bandmate.memory.lexicon import LexiconEntry
 REPLAYABLE = {"eq", "gain", "compressor", "reverb", "delay", "chorus", "saturation", "stereo_width"}
 LEVEL_ARGS = {"gain_db", "low_shelf_db", "high_shelf_db", "peak1_db", "peak2_db", "peak3_db"}
 REDO_LESS = "@followup:smaller"  # marks a turn redone smaller: its expected changes point the other way
-NEUTRAL_AT = {"width": 1.0, "ratio": 1.0}  # multiplier arguments do nothing at 1, so they scale around 1
+NEUTRAL_AT = {"width": 1.0, "ratio": 1.0, "rate": 1.0}  # multipliers do nothing at 1: they scale around 1
+STACKABLE = {"time_stretch": {"rate"}}  # like dB levels, speed factors add up when applied again
 FILLER = r"(?:and |now |ok(?:ay)? |nice[,.]? |yes[,.]? |good[,.]? |hmm[,.]? |great[,.]? |cool[,.]? )*"
 MORE_LESS = re.compile(rf"^{FILLER}(?:(?:a (?:bit|little|touch|tiny bit|hair)|much|way|even|slightly|just|"
                        r"still|some|a lot|tons) )*(more|less)(?: (?:of (?:that|it|this)|please|again|than that))*$")
@@ -68,6 +69,10 @@ def followup_plan(request: str, view: SessionView, *, lexicon: dict[str, Lexicon
         return _clarify(f"I haven't made a change yet that '{clause.text}' could refer to. What should change?",
                         ["warmer", "brighter", "more space (reverb)", "louder"])
     if same:
+        steps = [s for s in steps if s["tool"] in REPLAYABLE]
+        if not steps:
+            return _clarify("The last change can't be moved to another part. What should change there?",
+                            ["warmer", "brighter", "louder", "more space (reverb)"])
         return _same_for(named, steps, view, planner)
     less = more_less is not None and more_less.group(1) == "less"
     size = 1.0 if again and not more_less else clause.intensity
@@ -94,8 +99,7 @@ def _same_for(named: list[str], steps: list[dict], view: SessionView, planner: s
 def _resize(steps: list[dict], view: SessionView, lexicon: dict[str, LexiconEntry], *, less: bool, size: float,
             again: bool, planner: str) -> Plan:
     """More, less or again of the previous turn: added levels in dB, else the turn redone at a new size."""
-    if all(set(s["args"]) & LEVEL_ARGS and not _scaled_args(s["tool"], view, lexicon) - LEVEL_ARGS
-           for s in steps):
+    if all(_stacks(s, view, lexicon) for s in steps):
         factor = size * (-0.5 if less else 1.0)
         calls = [ToolCall(tool=s["tool"], args=_level_scaled(_clean(s["args"]), factor),
                           why="part of the last move back" if less else "more of the last move") for s in steps]
@@ -105,12 +109,12 @@ def _resize(steps: list[dict], view: SessionView, lexicon: dict[str, LexiconEntr
                     explanation=f"{word} the last move: " + "; ".join(describe_call(c.tool, c.args) for c in calls)
                                 + ".")
     ratio = max(0.2, min(0.85, 1 - 0.5 * size)) if less else (2.0 if again else 1 + 0.5 * size)
+    if not any(_scaled_args(s["tool"], view, lexicon) for s in steps):
+        return _clarify("I can't make that partly bigger or smaller. Shall I undo it instead?",
+                        ["undo that", "keep it as it is"])
     calls, stuck = [], []
-    for s in steps:
+    for s in steps:  # a step with nothing to scale (punchy's slow-attack compressor) is redone as it was
         names = _scaled_args(s["tool"], view, lexicon)
-        if not names:
-            return _clarify("I can't make that partly bigger or smaller. Shall I undo it instead?",
-                            ["undo that", "keep it as it is"])
         args, limited = _ratio_scaled(_clean(s["args"]), names, ratio, _limits(s["tool"], view, lexicon))
         stuck += limited
         calls.append(ToolCall(tool=s["tool"], args=args, why="the last move, smaller" if less else
@@ -157,7 +161,15 @@ def _tempo_change(clause: Clause, view: SessionView, planner: str) -> Plan | Non
 # ---- helpers ------------------------------------------------------------------------------------------
 def _previous_steps(view: SessionView) -> list[dict]:
     steps = view.previous.steps if view.previous is not None else view.last_turn
-    return [s for s in steps if s["tool"] in REPLAYABLE]
+    return [s for s in steps if s["tool"] in REPLAYABLE or
+            any(s["args"].get(a) is not None for a in STACKABLE.get(s["tool"], ()))]
+
+
+def _stacks(step: dict, view: SessionView, lexicon: dict[str, LexiconEntry]) -> bool:
+    """Applying the step again adds to it (dB levels, speed factors) rather than piling up an effect."""
+    if step["tool"] in STACKABLE:
+        return True
+    return bool(set(step["args"]) & LEVEL_ARGS) and not _scaled_args(step["tool"], view, lexicon) - LEVEL_ARGS
 
 
 def _expected(view: SessionView) -> list[dict]:
@@ -213,8 +225,14 @@ def _ratio_scaled(args: dict, names: set[str], ratio: float, limits: dict) -> tu
 
 
 def _level_scaled(args: dict, factor: float) -> dict:
-    return {k: (round(v * factor, 2) if k in LEVEL_ARGS and isinstance(v, (int, float)) else v)
-            for k, v in args.items()}
+    def scaled(k: str, v):
+        if k in LEVEL_ARGS and isinstance(v, (int, float)):
+            return round(v * factor, 2)
+        if k == "rate" and isinstance(v, (int, float)):
+            return round(1 + (v - 1) * factor, 4)
+        return v
+
+    return {k: scaled(k, v) for k, v in args.items()}
 
 
 def _clean(args: dict) -> dict:
