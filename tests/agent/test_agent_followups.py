@@ -190,3 +190,13 @@ def test_a_bit_more_after_a_hair_faster_speeds_up_again(agent, plucked_band):
     assert res.plan.tools() == ["time_stretch"]
     assert res.plan.steps[0].args["rate"] == pytest.approx(1 + (rate - 1) * 0.5, abs=1e-4)
     assert plucked_band.mix().duration_s < before
+
+
+def test_i_meant_the_keys_not_the_drums_moves_the_whole_last_change(agent, plucked_band):
+    agent.turn("make the drums brighter", plucked_band)
+    res = agent.turn("oops, I meant the keys, not the drums", plucked_band)
+    assert res.plan.kind == "edit" and {s.target for s in res.plan.steps} == {"keys"}
+    assert plucked_band.head.stems["drums"] == plucked_band.version(1).stems["drums"]   # drums as they were
+    assert _lineage(plucked_band) == ["eq"] * len(res.plan.steps)
+    keys, orig = plucked_band.stem("keys"), plucked_band.stem("keys", 1)
+    assert band_db(keys, 4000, 16000) > band_db(orig, 4000, 16000) + 1.0

@@ -14,13 +14,14 @@ targets, lexicon terms and expected changes), else the head's steps alone. How e
 - "N bpm faster/slower", "N% faster": ``time_stretch`` to the session tempo ± N (analysis first when
   the tempo is not known yet).
 - "back to how it was", "put it back": undo the whole previous turn.
+- "oops, I meant the piano, not the drums": the previous turn undone and redone on the piano.
 """
 
 from __future__ import annotations
 
 import re
 
-from bandmate.agent.parser import NUM, Clause, _num, parse
+from bandmate.agent.parser import NUM, Clause, _num, find_stems, normalise, parse
 from bandmate.agent.plan import Clarification, ExpectedChange, HistoryMove, Plan, ToolCall
 from bandmate.agent.view import SessionView
 from bandmate.agent.wording import describe_call
@@ -40,6 +41,8 @@ BACK = re.compile(r"\b(?:back to|return to|restore)\s+(?:how|the way|what)\s+it\
                   r"^(?:put it|change it|set it) back\b|^(?:like|as) it was(?: before)?$|\bundo (?:the|your|that) "
                   r"last (?:change|edit|request)\b")
 TEMPO_BY = re.compile(rf"\b{NUM}\s*(bpm|beats per minute|%|percent)\s*(?:(faster|quicker|slower|up|down)\b)?")
+RETARGET = re.compile(r"\b(?:i )?meant (?:the |on the |for the )?\w|^(?:no|oops|sorry|nope)\b.*\bnot (?:on )?the\b")
+NOT_STEM = re.compile(r"\b(?:not|instead of) (?:on |for )?(?:the )?((?:\w+ ?){1,2})")
 SPEED_WORDS = re.compile(r"\b(faster|quicker|slower|speed|slow|tempo|bpm)\b")
 FASTER = re.compile(r"\b(faster|quicker|speed(?:s)? (?:it |this )?up|up)\b")
 SLOWER = re.compile(r"\b(slower|slow(?:s)? (?:it |this )?down|down)\b")
@@ -58,9 +61,11 @@ def followup_plan(request: str, view: SessionView, *, lexicon: dict[str, Lexicon
     tempo = _tempo_change(clause, view, planner)
     if tempo is not None:
         return tempo
+    named = [s for s in find_stems(request, view.stems) if s != "mix"]
+    if RETARGET.search(normalise(request)) and named:
+        return _retarget(request, named, view, planner)
     more_less = MORE_LESS.match(clause.text)
     again = AGAIN.search(clause.text) is not None and not clause.stems
-    named = [s for s in clause.stems if s != "mix"]
     same = bool(named) and SAME_FOR.search(clause.text) is not None
     if not (more_less or again or same):
         return None
@@ -94,6 +99,25 @@ def _same_for(named: list[str], steps: list[dict], view: SessionView, planner: s
         describe_call(c.tool, c.args) for c in calls[: len(steps)]) + "."
     return Plan(kind="edit", steps=calls, explanation=text, expected=expected, planner=planner,
                 terms=[*_terms(view), "@followup"])
+
+
+def _retarget(request: str, named: list[str], view: SessionView, planner: str) -> Plan:
+    """"I meant the piano, not the drums": the previous turn undone and redone on the part meant."""
+    text = normalise(request)
+    wrong = {x for m in NOT_STEM.finditer(text) for x in find_stems(m.group(1), view.stems)}
+    meant = [x for x in named if x not in wrong]
+    steps = [s for s in _previous_steps(view) if s["tool"] in REPLAYABLE]
+    if not meant or not steps:
+        return _clarify("Which part did you mean, and what should change there?",
+                        view.stems[:4] if len(view.stems) >= 2 else ["drums", "bass", "vocals", "other"])
+    missing = [x for x in meant if x not in view.stems]
+    if missing:
+        return _same_for(missing, steps, view, planner)  # asks which part, naming the missing one
+    plan = _same_for(meant, steps, view, planner)
+    text = f"Sorry — moving your last change to the {' and '.join(meant)}" + (
+        f" and taking it off the {' and '.join(sorted(wrong))}" if wrong else "") + ": " + \
+        "; ".join(describe_call(c.tool, c.args) for c in plan.steps[: len(steps)]) + "."
+    return plan.model_copy(update={"history": HistoryMove(action="undo", steps=1), "explanation": text})
 
 
 def _resize(steps: list[dict], view: SessionView, lexicon: dict[str, LexiconEntry], *, less: bool, size: float,
