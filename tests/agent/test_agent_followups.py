@@ -167,3 +167,36 @@ def test_again_repeats_a_level_move(agent, band):
     res = agent.turn("again", band)
     assert res.plan.tools() == ["gain"] and res.plan.steps[0].args["gain_db"] == -3.0
     assert band.version(band.head.parent).id == once
+
+
+def test_more_punch_scales_the_thump_and_keeps_the_compressor(agent, plucked_band):
+    first = agent.turn("make the drums punchier", plucked_band)
+    assert set(first.plan.tools()) == {"compressor", "eq"}
+    res = agent.turn("more", plucked_band)
+    assert res.plan.kind == "edit" and res.plan.history is not None      # redone bigger, not stacked
+    by_tool = {s.tool: s.args for s in res.plan.steps}
+    before = {s.tool: s.args for s in first.plan.steps}
+    assert by_tool["eq"]["peak1_db"] == pytest.approx(before["eq"]["peak1_db"] * 1.5)
+    assert by_tool["compressor"]["ratio"] == before["compressor"]["ratio"]
+    assert all(s.target == "drums" for s in res.plan.steps)
+
+
+def test_a_bit_more_after_a_hair_faster_speeds_up_again(agent, plucked_band):
+    first = agent.turn("a hair faster", plucked_band)
+    rate = first.plan.steps[0].args["rate"]
+    assert first.plan.tools() == ["time_stretch"] and rate > 1
+    before = plucked_band.mix().duration_s
+    res = agent.turn("a bit more", plucked_band)
+    assert res.plan.tools() == ["time_stretch"]
+    assert res.plan.steps[0].args["rate"] == pytest.approx(1 + (rate - 1) * 0.5, abs=1e-4)
+    assert plucked_band.mix().duration_s < before
+
+
+def test_i_meant_the_keys_not_the_drums_moves_the_whole_last_change(agent, plucked_band):
+    agent.turn("make the drums brighter", plucked_band)
+    res = agent.turn("oops, I meant the keys, not the drums", plucked_band)
+    assert res.plan.kind == "edit" and {s.target for s in res.plan.steps} == {"keys"}
+    assert plucked_band.head.stems["drums"] == plucked_band.version(1).stems["drums"]   # drums as they were
+    assert _lineage(plucked_band) == ["eq"] * len(res.plan.steps)
+    keys, orig = plucked_band.stem("keys"), plucked_band.stem("keys", 1)
+    assert band_db(keys, 4000, 16000) > band_db(orig, 4000, 16000) + 1.0

@@ -14,13 +14,14 @@ targets, lexicon terms and expected changes), else the head's steps alone. How e
 - "N bpm faster/slower", "N% faster": ``time_stretch`` to the session tempo ± N (analysis first when
   the tempo is not known yet).
 - "back to how it was", "put it back": undo the whole previous turn.
+- "oops, I meant the piano, not the drums": the previous turn undone and redone on the piano.
 """
 
 from __future__ import annotations
 
 import re
 
-from bandmate.agent.parser import NUM, Clause, _num, parse
+from bandmate.agent.parser import NUM, Clause, _num, find_stems, normalise, parse
 from bandmate.agent.plan import Clarification, ExpectedChange, HistoryMove, Plan, ToolCall
 from bandmate.agent.view import SessionView
 from bandmate.agent.wording import describe_call
@@ -29,7 +30,8 @@ from bandmate.memory.lexicon import LexiconEntry
 REPLAYABLE = {"eq", "gain", "compressor", "reverb", "delay", "chorus", "saturation", "stereo_width"}
 LEVEL_ARGS = {"gain_db", "low_shelf_db", "high_shelf_db", "peak1_db", "peak2_db", "peak3_db"}
 REDO_LESS = "@followup:smaller"  # marks a turn redone smaller: its expected changes point the other way
-NEUTRAL_AT = {"width": 1.0, "ratio": 1.0}  # multiplier arguments do nothing at 1, so they scale around 1
+NEUTRAL_AT = {"width": 1.0, "ratio": 1.0, "rate": 1.0}  # multipliers do nothing at 1: they scale around 1
+STACKABLE = {"time_stretch": {"rate"}}  # like dB levels, speed factors add up when applied again
 FILLER = r"(?:and |now |ok(?:ay)? |nice[,.]? |yes[,.]? |good[,.]? |hmm[,.]? |great[,.]? |cool[,.]? )*"
 MORE_LESS = re.compile(rf"^{FILLER}(?:(?:a (?:bit|little|touch|tiny bit|hair)|much|way|even|slightly|just|"
                        r"still|some|a lot|tons) )*(more|less)(?: (?:of (?:that|it|this)|please|again|than that))*$")
@@ -39,6 +41,8 @@ BACK = re.compile(r"\b(?:back to|return to|restore)\s+(?:how|the way|what)\s+it\
                   r"^(?:put it|change it|set it) back\b|^(?:like|as) it was(?: before)?$|\bundo (?:the|your|that) "
                   r"last (?:change|edit|request)\b")
 TEMPO_BY = re.compile(rf"\b{NUM}\s*(bpm|beats per minute|%|percent)\s*(?:(faster|quicker|slower|up|down)\b)?")
+RETARGET = re.compile(r"\b(?:i )?meant (?:the |on the |for the )?\w|^(?:no|oops|sorry|nope)\b.*\bnot (?:on )?the\b")
+NOT_STEM = re.compile(r"\b(?:not|instead of) (?:on |for )?(?:the )?((?:\w+ ?){1,2})")
 SPEED_WORDS = re.compile(r"\b(faster|quicker|slower|speed|slow|tempo|bpm)\b")
 FASTER = re.compile(r"\b(faster|quicker|speed(?:s)? (?:it |this )?up|up)\b")
 SLOWER = re.compile(r"\b(slower|slow(?:s)? (?:it |this )?down|down)\b")
@@ -57,9 +61,11 @@ def followup_plan(request: str, view: SessionView, *, lexicon: dict[str, Lexicon
     tempo = _tempo_change(clause, view, planner)
     if tempo is not None:
         return tempo
+    named = [s for s in find_stems(request, view.stems) if s != "mix"]
+    if RETARGET.search(normalise(request)) and named:
+        return _retarget(request, named, view, planner)
     more_less = MORE_LESS.match(clause.text)
     again = AGAIN.search(clause.text) is not None and not clause.stems
-    named = [s for s in clause.stems if s != "mix"]
     same = bool(named) and SAME_FOR.search(clause.text) is not None
     if not (more_less or again or same):
         return None
@@ -68,6 +74,10 @@ def followup_plan(request: str, view: SessionView, *, lexicon: dict[str, Lexicon
         return _clarify(f"I haven't made a change yet that '{clause.text}' could refer to. What should change?",
                         ["warmer", "brighter", "more space (reverb)", "louder"])
     if same:
+        steps = [s for s in steps if s["tool"] in REPLAYABLE]
+        if not steps:
+            return _clarify("The last change can't be moved to another part. What should change there?",
+                            ["warmer", "brighter", "louder", "more space (reverb)"])
         return _same_for(named, steps, view, planner)
     less = more_less is not None and more_less.group(1) == "less"
     size = 1.0 if again and not more_less else clause.intensity
@@ -91,11 +101,29 @@ def _same_for(named: list[str], steps: list[dict], view: SessionView, planner: s
                 terms=[*_terms(view), "@followup"])
 
 
+def _retarget(request: str, named: list[str], view: SessionView, planner: str) -> Plan:
+    """"I meant the piano, not the drums": the previous turn undone and redone on the part meant."""
+    text = normalise(request)
+    wrong = {x for m in NOT_STEM.finditer(text) for x in find_stems(m.group(1), view.stems)}
+    meant = [x for x in named if x not in wrong]
+    steps = [s for s in _previous_steps(view) if s["tool"] in REPLAYABLE]
+    if not meant or not steps:
+        return _clarify("Which part did you mean, and what should change there?",
+                        view.stems[:4] if len(view.stems) >= 2 else ["drums", "bass", "vocals", "other"])
+    missing = [x for x in meant if x not in view.stems]
+    if missing:
+        return _same_for(missing, steps, view, planner)  # asks which part, naming the missing one
+    plan = _same_for(meant, steps, view, planner)
+    text = f"Sorry — moving your last change to the {' and '.join(meant)}" + (
+        f" and taking it off the {' and '.join(sorted(wrong))}" if wrong else "") + ": " + \
+        "; ".join(describe_call(c.tool, c.args) for c in plan.steps[: len(steps)]) + "."
+    return plan.model_copy(update={"history": HistoryMove(action="undo", steps=1), "explanation": text})
+
+
 def _resize(steps: list[dict], view: SessionView, lexicon: dict[str, LexiconEntry], *, less: bool, size: float,
             again: bool, planner: str) -> Plan:
     """More, less or again of the previous turn: added levels in dB, else the turn redone at a new size."""
-    if all(set(s["args"]) & LEVEL_ARGS and not _scaled_args(s["tool"], view, lexicon) - LEVEL_ARGS
-           for s in steps):
+    if all(_stacks(s, view, lexicon) for s in steps):
         factor = size * (-0.5 if less else 1.0)
         calls = [ToolCall(tool=s["tool"], args=_level_scaled(_clean(s["args"]), factor),
                           why="part of the last move back" if less else "more of the last move") for s in steps]
@@ -105,12 +133,12 @@ def _resize(steps: list[dict], view: SessionView, lexicon: dict[str, LexiconEntr
                     explanation=f"{word} the last move: " + "; ".join(describe_call(c.tool, c.args) for c in calls)
                                 + ".")
     ratio = max(0.2, min(0.85, 1 - 0.5 * size)) if less else (2.0 if again else 1 + 0.5 * size)
+    if not any(_scaled_args(s["tool"], view, lexicon) for s in steps):
+        return _clarify("I can't make that partly bigger or smaller. Shall I undo it instead?",
+                        ["undo that", "keep it as it is"])
     calls, stuck = [], []
-    for s in steps:
+    for s in steps:  # a step with nothing to scale (punchy's slow-attack compressor) is redone as it was
         names = _scaled_args(s["tool"], view, lexicon)
-        if not names:
-            return _clarify("I can't make that partly bigger or smaller. Shall I undo it instead?",
-                            ["undo that", "keep it as it is"])
         args, limited = _ratio_scaled(_clean(s["args"]), names, ratio, _limits(s["tool"], view, lexicon))
         stuck += limited
         calls.append(ToolCall(tool=s["tool"], args=args, why="the last move, smaller" if less else
@@ -157,7 +185,15 @@ def _tempo_change(clause: Clause, view: SessionView, planner: str) -> Plan | Non
 # ---- helpers ------------------------------------------------------------------------------------------
 def _previous_steps(view: SessionView) -> list[dict]:
     steps = view.previous.steps if view.previous is not None else view.last_turn
-    return [s for s in steps if s["tool"] in REPLAYABLE]
+    return [s for s in steps if s["tool"] in REPLAYABLE or
+            any(s["args"].get(a) is not None for a in STACKABLE.get(s["tool"], ()))]
+
+
+def _stacks(step: dict, view: SessionView, lexicon: dict[str, LexiconEntry]) -> bool:
+    """Applying the step again adds to it (dB levels, speed factors) rather than piling up an effect."""
+    if step["tool"] in STACKABLE:
+        return True
+    return bool(set(step["args"]) & LEVEL_ARGS) and not _scaled_args(step["tool"], view, lexicon) - LEVEL_ARGS
 
 
 def _expected(view: SessionView) -> list[dict]:
@@ -213,8 +249,14 @@ def _ratio_scaled(args: dict, names: set[str], ratio: float, limits: dict) -> tu
 
 
 def _level_scaled(args: dict, factor: float) -> dict:
-    return {k: (round(v * factor, 2) if k in LEVEL_ARGS and isinstance(v, (int, float)) else v)
-            for k, v in args.items()}
+    def scaled(k: str, v):
+        if k in LEVEL_ARGS and isinstance(v, (int, float)):
+            return round(v * factor, 2)
+        if k == "rate" and isinstance(v, (int, float)):
+            return round(1 + (v - 1) * factor, 4)
+        return v
+
+    return {k: scaled(k, v) for k, v in args.items()}
 
 
 def _clean(args: dict) -> dict:

@@ -150,7 +150,9 @@ class Agent:
         return session, rest, out
 
     # ---- kinds of plans ---------------------------------------------------------------------------
-    def _run(self, request: str, plan: Plan, session: Session, view: SessionView, turn: str) -> TurnResult:
+    def _run(self, request: str, plan: Plan, session: Session, view: SessionView,
+             turn: str | None = None) -> TurnResult:
+        turn = turn or uuid.uuid4().hex[:8]
         before = session.head.id
         res = TurnResult(request, plan, plan.explanation, version_before=before, session_id=session.id)
         t0 = time.perf_counter()
