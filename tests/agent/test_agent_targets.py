@@ -192,3 +192,17 @@ def test_a_recording_is_analysed_and_separated_before_a_sectioned_stem_edit(offl
     view = SessionView(stems=[], duration_s=30.0, state=StateTable(), version=1)
     plan = offline_planner.plan("turn the vocals up in the chorus", view)
     assert plan.tools() == ["analyze", "separate"] and plan.replan, plan.text()
+
+
+@pytest.mark.parametrize("request_text, stems, tools", [
+    ("replace the guitar with a piano part", ["drums", "bass", "guitar"], ["replace_stem"]),  # the piano is new
+    ("play the melody on vibraphone instead", ["drums", "bass", "piano", "lead"], ["replace_stem"]),
+    ("trim the ringing tail after the last hit", ["drums", "bass", "guitar"], ["trim"]),  # a trim edits no stem
+    ("let the ending ring out, fade the last bar", ["drums", "bass", "piano"], ["compressor", "fade"]),
+])
+def test_words_that_name_no_edited_part_are_not_asked_about(offline_planner, request_text, stems, tools):
+    """Eval cases: a generated piece without a form has one unnamed section; 'the ending' is still its end."""
+    state = StateTable(tempo_bpm=120, beats_s=[0.0, 0.5], sections=[Section(start_s=0, end_s=8, label="A",
+                                                                            source="written")])
+    plan = offline_planner.plan(request_text, SessionView(stems=stems, duration_s=8.5, state=state, version=2))
+    assert plan.kind == "edit" and plan.tools() == tools, plan.text()

@@ -59,7 +59,10 @@ PRETRAINED = ("spleeter", "demucs")
 # actions that take a whole stem away (or replace it): on a shared stem they would take the rest along
 TAKES_WHOLE_STEM = {"remove_stem", "extract_stem", "mute", "replace_stem"}
 # actions that do not edit a named existing stem (they write, split, answer or move in history)
-NO_STEM_EDIT = {"add_stem", "generate", "separate", "question", "undo", "redo", "checkout", "continue", "inpaint"}
+NO_STEM_EDIT = {"add_stem", "generate", "separate", "question", "undo", "redo", "checkout", "continue", "inpaint",
+                "trim", "tempo"}
+# the start and the end of any piece: without a section of that name they keep the parser's reading
+EDGE_WORDS = re.compile(r"\b(intro|introduction|opening|outro|ending|coda)\b")
 PLURAL = {"vocals", "drums", "keys", "strings", "vibes", "horns", "voices", "keyboards", "guitars",
           "violins", "cellos", "pads", "beats", "hats", "cymbals", "vibraphones", "saxes", "woodwinds"}
 WHOLE_SONG = re.compile(r"\b(whole|entire|full) (song|track|piece|thing|recording)\b")
@@ -143,10 +146,10 @@ def _place(clause: Clause, kind: str | None, view: SessionView, request: str, sa
     sections = view.state.sections
     found = resolve_sections(clause.text, sections) if sections else []
     if not found:
-        if clause.range is not None:  # "the intro" with no intro measured: its first bars, said openly
-            a, b = clause.range.resolve(total_bars=view.total_bars) if view.total_bars else (0, 0)
-            said.append(f"I found no {word.split()[-1]} among this song's sections, so I took '{word}' as "
-                        f"bars {a:g}–{b:g}.")
+        if EDGE_WORDS.search(word):  # "the ending" of a piece without a named outro: the parser's reading
+            if clause.range is not None and clause.range.unit == "bars" and view.total_bars:
+                a, b = clause.range.resolve(total_bars=view.total_bars)
+                said.append(f"This song has no section named {word.split()[-1]}, so '{word}' is bars {a:g}–{b:g}.")
             return [clause]
         return _ask_section(clause, view, request, sections)
     unsure = [s for s in found if s[2] < ASK_BELOW]
@@ -220,7 +223,9 @@ def _part(clause: Clause, kind: str | None, view: SessionView, request: str, sai
     honestly."""
     if not view.stems or not _edits_a_stem(clause, kind):
         return None
-    for family in [s for s in clause.stems if s != "mix"]:
+    named = [s for s in clause.stems if s != "mix"]
+    # only the stems the action edits: "replace the guitar with a piano part" edits the guitar alone
+    for family in named if kind == "extract_stem" else named[:1]:
         word = _word(clause.text, family)
         carrier = family if family in view.stems else ("other" if "other" in view.stems and
                                                        family not in SEPARATED else None)
