@@ -16,11 +16,13 @@ SEPARATED = ["drums", "bass", "vocals", "other"]
 
 def separated(vocals_present=False, other_db=-9.0) -> SessionView:
     """An uploaded instrumental after `separate`: the vocal stem is bleed (as vibe_ace measures)."""
-    pres = {"drums": StemPresence(level_db=-6.0, active_fraction=0.5, confidence=1.0, present=True),
-            "bass": StemPresence(level_db=-4.6, active_fraction=0.85, confidence=1.0, present=True),
+    pres = {"drums": StemPresence(level_db=-9.2, active_fraction=0.0, confidence=0.0, present=False, backend="dsp"),
+            "bass": StemPresence(level_db=-4.6, active_fraction=0.85, confidence=1.0, present=True, backend="dsp"),
             "vocals": StemPresence(level_db=-6.0 if vocals_present else -38.8, active_fraction=0.0,
-                                   confidence=1.0 if vocals_present else 0.0, present=vocals_present),
-            "other": StemPresence(level_db=other_db, active_fraction=0.05, confidence=0.4, present=False)}
+                                   confidence=1.0 if vocals_present else 0.0, present=vocals_present,
+                                   backend="spleeter"),
+            "other": StemPresence(level_db=other_db, active_fraction=0.05, confidence=0.4, present=False,
+                                  backend="dsp")}
     return SessionView(stems=list(SEPARATED), duration_s=12.0, state=StateTable(stem_presence=pres), version=2)
 
 
@@ -61,6 +63,12 @@ def test_a_part_that_is_only_bleed_is_not_edited(offline_planner, request_text):
 def test_a_present_part_is_edited(offline_planner):
     plan = offline_planner.plan("turn the vocals up", separated(vocals_present=True))
     assert plan.kind == "edit" and plan.targets() == ["vocals"] and plan.tools() == ["gain"]
+
+
+def test_a_dsp_stem_under_the_mix_is_not_called_bleed(offline_planner):
+    """DSP drums of a rendered song with drums: -9.2 dB, confidence 0 (they never lead): still edited."""
+    plan = offline_planner.plan("more drums in the mix", separated())
+    assert plan.kind == "edit" and plan.targets() == ["drums"], plan.text()
 
 
 def test_a_mix_only_recording_is_separated_first_and_planned_again(offline_planner):
@@ -178,3 +186,23 @@ def test_a_part_added_in_a_section_covers_its_bars(offline_planner):
     assert plan.tools() == ["add_stem"], plan.text()
     args = plan.steps[0].args
     assert (args["start_bar"], args["end_bar"]) == (29, 36)  # 56-72 s at 2 s a bar
+
+
+def test_a_recording_is_analysed_and_separated_before_a_sectioned_stem_edit(offline_planner):
+    view = SessionView(stems=[], duration_s=30.0, state=StateTable(), version=1)
+    plan = offline_planner.plan("turn the vocals up in the chorus", view)
+    assert plan.tools() == ["analyze", "separate"] and plan.replan, plan.text()
+
+
+@pytest.mark.parametrize("request_text, stems, tools", [
+    ("replace the guitar with a piano part", ["drums", "bass", "guitar"], ["replace_stem"]),  # the piano is new
+    ("play the melody on vibraphone instead", ["drums", "bass", "piano", "lead"], ["replace_stem"]),
+    ("trim the ringing tail after the last hit", ["drums", "bass", "guitar"], ["trim"]),  # a trim edits no stem
+    ("let the ending ring out, fade the last bar", ["drums", "bass", "piano"], ["compressor", "fade"]),
+])
+def test_words_that_name_no_edited_part_are_not_asked_about(offline_planner, request_text, stems, tools):
+    """Eval cases: a generated piece without a form has one unnamed section; 'the ending' is still its end."""
+    state = StateTable(tempo_bpm=120, beats_s=[0.0, 0.5], sections=[Section(start_s=0, end_s=8, label="A",
+                                                                            source="written")])
+    plan = offline_planner.plan(request_text, SessionView(stems=stems, duration_s=8.5, state=state, version=2))
+    assert plan.kind == "edit" and plan.tools() == tools, plan.text()

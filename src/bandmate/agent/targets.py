@@ -48,16 +48,21 @@ BANDS = {"keys": (200.0, 2000.0), "guitar": (100.0, 2500.0), "strings": (200.0, 
          "vibes": (170.0, 2000.0), "sax": (100.0, 2500.0), "brass": (150.0, 2500.0), "winds": (250.0, 3000.0),
          "lead": (250.0, 3000.0), "pad": (200.0, 2000.0)}
 DEFAULT_BAND = (200.0, 2000.0)
-# 'other' is the exact remainder of the mix, and the presence confidence (built for a part that leads
-# the music somewhere) underrates a part that sits under the others all along, e.g. the guitar under the
-# voice of lets_go_fishin (-11 dB against the mix, leading in no window). So 'other' counts as only bleed
-# when its level is this far under the mix; a stem the separator names (drums, bass, vocals) when its
-# presence says so.
-REMAINDER_BLEED_DB = -20.0
+# When is a separated stem only bleed? Its presence confidence measures how often the stem leads the
+# music (within 6 dB of the mix). That is evidence from a pretrained model (Spleeter's vocals on the
+# instrumental vibe_ace: -39 to -96 dB, confidence 0), but a DSP split hands every stem its band or its
+# transients whatever plays: rendered songs with real drums give a DSP 'drums' stem at -9 to -13 dB with
+# confidence 0, and the guitar under the voice of lets_go_fishin gives 'other' -11 dB, leading nowhere.
+# So a stem is only bleed when it is this far under the mix, or when a pretrained backend says so.
+BLEED_DB = -20.0
+PRETRAINED = ("spleeter", "demucs")
 # actions that take a whole stem away (or replace it): on a shared stem they would take the rest along
 TAKES_WHOLE_STEM = {"remove_stem", "extract_stem", "mute", "replace_stem"}
 # actions that do not edit a named existing stem (they write, split, answer or move in history)
-NO_STEM_EDIT = {"add_stem", "generate", "separate", "question", "undo", "redo", "checkout", "continue", "inpaint"}
+NO_STEM_EDIT = {"add_stem", "generate", "separate", "question", "undo", "redo", "checkout", "continue", "inpaint",
+                "trim", "tempo"}
+# the start and the end of any piece: without a section of that name they keep the parser's reading
+EDGE_WORDS = re.compile(r"\b(intro|introduction|opening|outro|ending|coda)\b")
 PLURAL = {"vocals", "drums", "keys", "strings", "vibes", "horns", "voices", "keyboards", "guitars",
           "violins", "cellos", "pads", "beats", "hats", "cymbals", "vibraphones", "saxes", "woodwinds"}
 WHOLE_SONG = re.compile(r"\b(whole|entire|full) (song|track|piece|thing|recording)\b")
@@ -141,10 +146,10 @@ def _place(clause: Clause, kind: str | None, view: SessionView, request: str, sa
     sections = view.state.sections
     found = resolve_sections(clause.text, sections) if sections else []
     if not found:
-        if clause.range is not None:  # "the intro" with no intro measured: its first bars, said openly
-            a, b = clause.range.resolve(total_bars=view.total_bars) if view.total_bars else (0, 0)
-            said.append(f"I found no {word.split()[-1]} among this song's sections, so I took '{word}' as "
-                        f"bars {a:g}–{b:g}.")
+        if EDGE_WORDS.search(word):  # "the ending" of a piece without a named outro: the parser's reading
+            if clause.range is not None and clause.range.unit == "bars" and view.total_bars:
+                a, b = clause.range.resolve(total_bars=view.total_bars)
+                said.append(f"This song has no section named {word.split()[-1]}, so '{word}' is bars {a:g}–{b:g}.")
             return [clause]
         return _ask_section(clause, view, request, sections)
     unsure = [s for s in found if s[2] < ASK_BELOW]
@@ -218,7 +223,9 @@ def _part(clause: Clause, kind: str | None, view: SessionView, request: str, sai
     honestly."""
     if not view.stems or not _edits_a_stem(clause, kind):
         return None
-    for family in [s for s in clause.stems if s != "mix"]:
+    named = [s for s in clause.stems if s != "mix"]
+    # only the stems the action edits: "replace the guitar with a piano part" edits the guitar alone
+    for family in named if kind == "extract_stem" else named[:1]:
         word = _word(clause.text, family)
         carrier = family if family in view.stems else ("other" if "other" in view.stems and
                                                        family not in SEPARATED else None)
@@ -237,15 +244,16 @@ def _part(clause: Clause, kind: str | None, view: SessionView, request: str, sai
 
 
 def only_bleed(stem: str, presence) -> bool:
-    """Whether a separated stem holds no real part (see ``REMAINDER_BLEED_DB`` for 'other')."""
-    return presence.level_db < REMAINDER_BLEED_DB if stem == "other" else not presence.present
+    """Whether a separated stem holds no real part (see ``BLEED_DB``)."""
+    return presence.level_db < BLEED_DB or (not presence.present and presence.backend in PRETRAINED)
 
 
 def _absent(family, word, carrier, presence, kind, view: SessionView, request: str) -> Plan:
     pres = view.state.stem_presence
     alts = sorted((s for s in view.stems if s != carrier and (s not in pres or not only_bleed(s, pres[s]))),
                   key=lambda s: -(pres[s].confidence if s in pres else 1.0))
-    names = [*alts[:3], *([] if kind in TAKES_WHOLE_STEM else ["mix"])]
+    # "more drums in the mix" offers no "more mix in the mix"
+    names = [*alts[:3], *([] if kind in TAKES_WHOLE_STEM or "mix" in normalise(request) else ["mix"])]
     names += [s for s in view.stems if s != carrier and s not in names][:max(0, 2 - len(names))]
     called = CALLED.get(family, f"a {word}")
     return _question(f"I can't hear {called} in this recording: the separated '{carrier}' stem is only bleed from "
