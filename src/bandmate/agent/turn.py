@@ -20,10 +20,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bandmate.agent import answers
-from bandmate.agent.corrections import CORRECTION_RE, match_correction, mentions
+from bandmate.agent.corrections import CORRECTION_RE, mentions
 from bandmate.agent.executor import Execution, execute
 from bandmate.agent.parser import Range, find_intensity, find_negation
 from bandmate.agent.plan import Plan
+from bandmate.agent.planner import Planner
 from bandmate.agent.verify import Verdict, decide, report_lines, verify
 from bandmate.agent.view import SessionView
 from bandmate.core import measures
@@ -63,7 +64,7 @@ class TurnResult:
 class Agent:
     """Holds the planner, registry and knowledge base; ``turn`` is the only verb surfaces need."""
 
-    planner: Any
+    planner: Planner
     registry: Any
     kb: Any = None
     settings: Any = None
@@ -75,14 +76,17 @@ class Agent:
 
     def turn(self, request: str, session: Session | None, *, store=None) -> TurnResult:
         """Answer one request. With ``session=None`` (a new chat) the plan must start by creating one."""
-        fix = match_correction(request)
-        if fix and self.kb is not None and session is not None:
-            return self._correction(request, *fix, session)
         turn_id = uuid.uuid4().hex[:8]  # every version this request makes carries it
         t0 = time.perf_counter()
         view = SessionView.of(session) if session is not None else SessionView()
-        plan = self.planner.plan(request, view, user=self.user)
+        plan = self.planner.plan(request, view, user=self.user)  # understand + plan: the words are read here
         plan_s = time.perf_counter() - t0
+        if plan.kind == "correction":
+            if session is not None and self.kb is not None:
+                return self._correction(request, plan.correction.word, plan.correction.meaning, session)
+            said = Plan(kind="answer", question="correction", planner=plan.planner)
+            return TurnResult(request, said, "There is nothing to correct yet: ask for something first, then "
+                                             "tell me what you meant.", plan_s=plan_s)
         created = None
         if session is None:
             session, plan, created = self._create(plan, store)
