@@ -14,6 +14,7 @@ import math
 import re
 from dataclasses import dataclass
 
+from bandmate.agent.plan import CorrectionRead, Plan
 from bandmate.memory.knowledge import mentions
 from bandmate.memory.lexicon import LexiconEntry
 
@@ -51,6 +52,16 @@ def match_correction(request: str) -> tuple[str, str] | None:
     """(word, meaning) when ``request`` corrects a word ("no, by bright I mean more presence")."""
     m = CORRECTION_RE.match(request.strip())
     return (m.group("word").strip().lower(), m.group("meaning").strip()) if m else None
+
+
+def correction_plan(request: str, *, planner: str) -> Plan | None:
+    """The plan for a request that corrects a word, read the same way by every planner; None otherwise."""
+    fix = match_correction(request)
+    if fix is None:
+        return None
+    word, meaning = fix
+    return Plan(kind="correction", correction=CorrectionRead(word=word, meaning=meaning), planner=planner,
+                explanation=f"Correction: by '{word}' you mean {meaning}.")
 
 
 def read_meaning(meaning: str, lexicon: dict[str, LexiconEntry]) -> list[MeaningPart]:

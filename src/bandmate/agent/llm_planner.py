@@ -24,6 +24,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from bandmate.agent import llm_checks as checks
+from bandmate.agent.corrections import correction_plan
 from bandmate.agent.llm_meta import META_MODELS, meta_tools, parse_meta
 from bandmate.agent.llm_prompt import PROMPT_VERSION, build_messages
 from bandmate.agent.plan import Clarification, HistoryMove, Plan, ToolCall
@@ -103,6 +104,9 @@ class LLMPlanner:
         self.last_trace = []
         if not request or not request.strip():
             return self.fallback.plan(request, view, user=user)
+        fix = correction_plan(request, planner=self.name)
+        if fix is not None:  # a correction is read exactly, never left to the model
+            return fix
         hits = self.kb.retrieve(request, user=user, k=RETRIEVE_K)
         messages = _to_langchain(build_messages(request, view, hits, self.registry, self.kb.lexicon,
                                                 version=self.prompt_version))

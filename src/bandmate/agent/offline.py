@@ -67,6 +67,9 @@ class OfflinePlanner:
     def plan(self, request: str, view: SessionView, *, user: str = "default") -> Plan:
         if not request or not request.strip():
             return _clarify("What would you like to change?", "default")
+        fix = corrections.correction_plan(request, planner=self.name)
+        if fix is not None:  # "no, by warm I mean less harsh highs"
+            return fix
         again = followup_plan(request, view, lexicon=self.kb.lexicon, planner=self.name)
         if again is not None:  # "less", "same for the keys", "10 bpm faster": read against the last turn
             return again

@@ -95,13 +95,20 @@ class AskedRange(BaseModel):
     count: float | None = None
 
 
+class CorrectionRead(BaseModel):
+    """"no, by warm I mean less harsh highs": the word corrected and what the user says it means."""
+    word: str = Field(..., min_length=1, max_length=40)
+    meaning: str = Field(..., min_length=1, max_length=300)
+
+
 class Plan(BaseModel):
-    kind: Literal["edit", "clarify", "answer", "history"]
+    kind: Literal["edit", "clarify", "answer", "history", "correction"]
     steps: list[ToolCall] = Field(default_factory=list)
     explanation: str = ""
     expected: list[ExpectedChange] = Field(default_factory=list)
     clarification: Clarification | None = None
     history: HistoryMove | None = None
+    correction: CorrectionRead | None = Field(None, description="For corrections: the word and its new meaning.")
     question: str | None = Field(None, description="For answers: what was asked (e.g. 'key', 'chords').")
     topics: list[str] = Field(default_factory=list, description="For answers: every topic asked, in order "
                                                                 "('the key and tempo' -> ['key', 'tempo']).")
@@ -122,6 +129,8 @@ class Plan(BaseModel):
     def _consistent(self):
         if self.kind == "clarify" and self.clarification is None:
             raise ValueError("a clarify plan needs a clarification")
+        if self.kind == "correction" and self.correction is None:
+            raise ValueError("a correction plan needs the corrected word and its meaning")
         if self.kind == "history" and self.history is None:
             raise ValueError("a history plan needs a history move")
         if self.kind == "edit" and not self.steps:

@@ -20,10 +20,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bandmate.agent import answers
-from bandmate.agent.corrections import CORRECTION_RE, match_correction, mentions
+from bandmate.agent.corrections import CORRECTION_RE, mentions
 from bandmate.agent.executor import Execution, execute
 from bandmate.agent.parser import Range, find_intensity, find_negation
 from bandmate.agent.plan import Plan
+from bandmate.agent.planner import Planner
 from bandmate.agent.verify import Verdict, decide, report_lines, verify
 from bandmate.agent.view import SessionView
 from bandmate.core import measures
@@ -63,7 +64,7 @@ class TurnResult:
 class Agent:
     """Holds the planner, registry and knowledge base; ``turn`` is the only verb surfaces need."""
 
-    planner: Any
+    planner: Planner
     registry: Any
     kb: Any = None
     settings: Any = None
@@ -75,14 +76,17 @@ class Agent:
 
     def turn(self, request: str, session: Session | None, *, store=None) -> TurnResult:
         """Answer one request. With ``session=None`` (a new chat) the plan must start by creating one."""
-        fix = match_correction(request)
-        if fix and self.kb is not None and session is not None:
-            return self._correction(request, *fix, session)
         turn_id = uuid.uuid4().hex[:8]  # every version this request makes carries it
         t0 = time.perf_counter()
         view = SessionView.of(session) if session is not None else SessionView()
-        plan = self.planner.plan(request, view, user=self.user)
+        plan = self.planner.plan(request, view, user=self.user)  # understand + plan: the words are read here
         plan_s = time.perf_counter() - t0
+        if plan.kind == "correction":
+            if session is not None and self.kb is not None:
+                return self._correction(request, plan.correction.word, plan.correction.meaning, session)
+            said = Plan(kind="answer", question="correction", planner=plan.planner)
+            return TurnResult(request, said, "There is nothing to correct yet: ask for something first, then "
+                                             "tell me what you meant.", plan_s=plan_s)
         created = None
         if session is None:
             session, plan, created = self._create(plan, store)
@@ -111,26 +115,32 @@ class Agent:
             rest = res.message if plan.steps else "\n".join(f"Note: {n}" for n in plan.notes)
             res.message = "\n".join(x for x in (summary, rest) if x)
             res.version_before = None
-        if plan.kind == "edit":
-            self._record(turn_id, request, plan, res, session)
+        self._record(turn_id, request, plan, res, session)
         return res
 
     @staticmethod
     def _record(turn_id: str, request: str, plan: Plan, res: TurnResult, session: Session) -> None:
-        """Keep what this turn did on the session, when it left a new version."""
-        if res.version_before is None or res.version_after == res.version_before or res.execution is None:
-            return
-        steps = [{"tool": o.tool, "args": o.args.model_dump(mode="json")} for o in res.execution.outcomes
-                 if o.version is not None]
+        """Keep what this turn did on the session: every turn, also a question, a refusal or a failure.
+
+        Follow-ups and corrections build only on turns that made a version (``Session.last_turn``); the rest
+        is the session's log (``Session.turns``), with the error of a failed step.
+        """
+        ex = res.execution
+        steps = [{"tool": o.tool, "args": o.args.model_dump(mode="json")} for o in ex.outcomes
+                 if o.version is not None] if ex is not None else []
         rng = next(({k: s.args[k] for k in RANGE_ARGS if s.args.get(k) is not None} for s in plan.steps
                     if any(s.args.get(k) is not None for k in RANGE_ARGS)), {})
         negated, less = find_negation(request)
+        kind = "followup" if "@followup" in plan.terms else plan.kind
+        before = res.version_before if res.version_before is not None else (res.version_after or 0)
+        after = res.version_after if res.version_after is not None else before
         session.record_turn(TurnRecord(
-            id=turn_id, request=request, before=res.version_before, after=res.version_after,
-            kind="followup" if "@followup" in plan.terms else "edit", steps=steps, targets=plan.targets(),
+            id=turn_id, request=request, before=before, after=after,
+            kind=kind if not (ex is not None and ex.error) else "failed", steps=steps, targets=plan.targets(),
             terms=list(plan.terms), direction="less" if less or negated else "more",
             intensity=find_intensity(request)[0], range=rng, reading=plan.explanation,
-            expected=[e.model_dump(mode="json") for e in plan.expected]))
+            expected=[e.model_dump(mode="json") for e in plan.expected],
+            error=ex.error if ex is not None else None))
 
     def _create(self, plan: Plan, store):
         """Run a plan's first, session-creating step; return the new session and the remaining plan."""

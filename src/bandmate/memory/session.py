@@ -20,6 +20,8 @@ from bandmate.core.clip import Clip
 from bandmate.core.errors import ToolInputError
 from bandmate.memory.store import Store, Version
 
+EDIT_KINDS = ("edit", "followup")  # turns a follow-up or a correction can build on (not questions, failures)
+
 
 @dataclass(frozen=True)
 class TurnRecord:
@@ -44,6 +46,7 @@ class TurnRecord:
     expected: list[dict[str, Any]] = field(default_factory=list)
     reading: str = ""
     created_at: float = 0.0
+    error: str | None = None  # the failed step's error, when the turn stopped at one
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> TurnRecord:
@@ -112,13 +115,23 @@ class Session:
         return [TurnRecord.from_json(d) for d in self.store.turns(self.id)]
 
     def last_turn(self) -> TurnRecord | None:
-        """The recorded turn that produced the head (the one a follow-up or correction refers to).
+        """The recorded edit turn that produced the head (the one a follow-up or correction refers to).
 
-        None when the head was not made by a recorded turn (a new session, a direct tool call).
+        A question's analysis (a state-only version) is looked through: "what key is it? … ok, more" still
+        refers to the edit before the question. None when the head was not made by a recorded turn (a new
+        session, a direct tool call).
         """
-        head = self.head.id
-        made = [t for t in self.turns() if t.after == head and t.after != t.before]
-        return made[-1] if made else None
+        made = {t.after: t for t in self.turns() if t.after != t.before}  # the latest turn per version made
+        v, seen = self.head.id, set()
+        while v not in seen:
+            seen.add(v)
+            t = made.get(v)
+            if t is None:
+                return None
+            if t.kind in EDIT_KINDS:
+                return t
+            v = t.before
+        return None
 
     def checkout(self, version_id: int) -> Version:
         return self.store.checkout(self.id, version_id)
