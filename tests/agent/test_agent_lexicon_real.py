@@ -143,6 +143,16 @@ def test_more_air_on_the_vocal_lifts_the_vocal_and_the_mix_above_10k(real_store,
 
 @pytest.mark.slow
 @pytest.mark.real_data
+@pytest.mark.parametrize("term, direction", [("warm", -1), ("bright", +1)])
+def test_warmer_or_brighter_vocals_move_the_vocals_centroid(real_store, sessions, term, direction):
+    """The issue's 'make the vocals warmer' on lets_go_fishin: measured on the separated vocal itself."""
+    moved = apply(real_store, sessions["lets_go_fishin"], LEXICON[term], "vocals")
+    before, after = moved[("vocals", "centroid_hz")]
+    assert direction * (after - before) > 0.05 * before, (before, after)
+
+
+@pytest.mark.slow
+@pytest.mark.real_data
 @pytest.mark.parametrize("name", ["vibe_ace", "hungarian_dance_5"])
 def test_more_space_is_proved_by_ambience_on_music_with_a_tail(real_store, sessions, name):
     spacious = LEXICON["spacious"]
