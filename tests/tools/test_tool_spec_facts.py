@@ -11,6 +11,7 @@ def test_each_tool_words_its_own_calls():
     assert reg["eq"].describe_call({"peak1_hz": 100, "peak1_db": -4, "high_shelf_db": 3, "high_shelf_hz": 4000}) \
         == "-4 dB bell at 100 Hz, +3 dB high shelf above 4 kHz"
     assert reg["gain"].describe_call({"gain_db": -3.5}) == "-3.5 dB"
+    assert reg["transient"].describe_call({"attack_db": 4.0}) == "transient shaping, +4 dB on the attacks"
     assert reg["time_stretch"].describe_call({"target_bpm": 98}) == "tempo to 98 BPM"
     # a tool that declares no words still reads as a call, never as an error
     assert reg["trim"].describe_call({"start_s": 1.0, "end_s": 2.0, "target": "mix"}) == "trim(start_s=1.0, end_s=2.0)"
@@ -22,7 +23,7 @@ def test_each_tool_words_its_own_calls():
 def test_facts_are_declared_on_the_specs():
     reg = default_registry()
     assert reg.where("restemmable") == {"eq", "gain", "compressor", "reverb", "delay", "chorus", "saturation",
-                                        "stereo_width"}
+                                        "stereo_width", "transient"}
     assert reg.where("makes_stem") == {"add_stem"}
     assert {"separate", "remove_stem", "extract_stem", "add_stem", "generate", "continue", "inpaint"} == \
         reg.where("separates_first")

@@ -13,9 +13,9 @@ from typing import Any
 
 from bandmate.agent.plan import ExpectedChange, ToolCall
 from bandmate.agent.view import SessionView
+from bandmate.tools.separate import SEPARATED_STEMS
 from bandmate.tools.spec import Registry
 
-SEPARATED_STEMS = ("drums", "bass", "vocals", "other")  # what `separate` produces (tools/separate.py)
 STEM_FIELDS = ("target", "stem", "also_keep")            # arguments that name existing stems
 EXCLUSIVE = ("history", "ask_clarification", "answer_question")
 BAND_RE = re.compile(r"^band_db:\s*(\d+(?:\.\d*)?)\s*-\s*(\d+(?:\.\d*)?)$")

@@ -356,15 +356,16 @@ class OfflinePlanner:
         return ok, notes
 
 
-SELF_SEPARATING = {"separate", "remove_stem", "extract_stem", "add_stem", "generate", "continue", "inpaint"}
-
-
 def _separate_first(steps: list[ToolCall], view: SessionView) -> list[ToolCall]:
-    """A mixture-only session gets split into stems before a step that works on a stem."""
+    """A mixture-only session gets split into stems before a step that works on a stem (unless the tool
+    separates by itself: ``ToolSpec.separates_first``)."""
     if view.stems or view.empty:
         return steps
-    needs = any(s.tool not in SELF_SEPARATING and (s.args.get("stem") or s.target) not in ("mix", None)
-                for s in steps)
+    from bandmate.tools import default_registry
+
+    registry = default_registry()
+    needs = any(not (s.tool in registry and registry[s.tool].separates_first)
+                and (s.args.get("stem") or s.target) not in ("mix", None) for s in steps)
     if not needs:
         return steps
     return [ToolCall(tool="separate", args={}, why="split the mix into stems first"), *steps]

@@ -87,4 +87,12 @@ def transient(args: TransientArgs, ctx: ToolContext) -> EffectResult:
                         summary=f"transient shaper on {args.target} ({start:.2f}–{end:.2f}s): {text}")
 
 
-SPEC = ToolSpec(name="transient", Args=TransientArgs, Result=EffectResult, fn=transient)
+def _words(a: dict) -> str:
+    parts = [f"{a.get('attack_db', 6):+g} dB on the attacks"]
+    if a.get("sustain_db"):
+        parts.append(f"{a['sustain_db']:+g} dB on the ring")
+    return "transient shaping, " + ", ".join(parts)
+
+
+SPEC = ToolSpec(name="transient", Args=TransientArgs, Result=EffectResult, fn=transient, words=_words,
+                restemmable=True, level_args=frozenset({"attack_db", "sustain_db"}))
