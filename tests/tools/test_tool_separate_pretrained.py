@@ -51,8 +51,20 @@ def test_the_vocal_stem_keeps_the_voice(fishin):
     mix, stems, f0 = fishin
     vocals = harmonic_split_db(mix, stems["vocals"], f0)
     assert vocals["harmonic_fraction"] >= 0.8, vocals
-    # the issue asks for the guitar >= 12 dB down in the vocal stem; measured here ~8.5 dB (see README)
-    assert vocals["rest_db"] <= -8.0, vocals
+    # with the comb gate the rest (1-bin guard) is ~11.1 dB down (9.1 without); most of what is left lies
+    # within 2 bins of a voice partial, i.e. the voice's own Hann main lobe, not the guitar
+    assert vocals["rest_db"] <= -10.5, vocals
+    between = harmonic_split_db(mix, stems["vocals"], f0, lobe_bins=2.0)
+    assert between["rest_db"] <= -12.0, between  # the issue's target, the voice's main lobes left out
+
+
+def test_the_comb_gate_takes_guitar_out_of_the_vocal_stem(fishin, spleeter):
+    mix, stems, f0 = fishin
+    ungated = spleeter.with_options(comb=False).separate(mix)["vocals"]
+    gated = harmonic_split_db(mix, stems["vocals"], f0, lobe_bins=2.0)
+    before = harmonic_split_db(mix, ungated, f0, lobe_bins=2.0)
+    assert gated["rest_db"] <= before["rest_db"] - 2.5, (before, gated)
+    assert gated["harmonic_fraction"] >= before["harmonic_fraction"] - 0.05, (before, gated)
 
 
 @pytest.mark.parametrize("name", ["vibe_ace", "choice_drum_bass"])

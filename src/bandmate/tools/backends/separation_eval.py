@@ -64,13 +64,15 @@ def voice_f0(mix: Clip, *, fmin_hz: float = 150.0, fmax_hz: float = 1000.0, min_
 
 def harmonic_split_db(reference: Clip, estimate: Clip, f0_hz: np.ndarray, *, harmonics: int = 10,
                       width_cents: float = 50.0, guard_cents: float = 100.0, hop: int = 1024,
-                      top_hz: float = 11000.0) -> dict[str, float]:
+                      top_hz: float = 11000.0, lobe_bins: float = 1.0) -> dict[str, float]:
     """Energy of ``estimate`` against ``reference`` at the voice's harmonics and in the rest of the spectrum.
 
     Both clips go through the same STFT (4096 Hann, ``hop``, centred like ``voice_f0``). Only frames with
     an f0 count. Harmonic set: bins within ``width_cents`` (at least one bin) of harmonics
     1..``harmonics``. Rest: bins 40 Hz..``top_hz`` farther than ``guard_cents`` from every harmonic of
-    f0 (all orders), i.e. what sounds between the voice's partials: the accompaniment. Returns
+    f0 (all orders) and farther than ``lobe_bins`` bins, i.e. what sounds between the voice's partials:
+    the accompaniment. With the default (1 bin) a low partial's own Hann main lobe (2 bins each side)
+    counts as "rest"; ``lobe_bins=2`` leaves the voice's main lobes out of the rest. Returns
     ``harmonic_db`` and ``rest_db`` (10 log10 of estimate / reference energy in each set) and
     ``harmonic_fraction`` (the linear harmonic energy ratio).
     """
@@ -86,7 +88,7 @@ def harmonic_split_db(reference: Clip, estimate: Clip, f0_hz: np.ndarray, *, har
     for h in range(1, int(top_hz / 100) + 1):
         centre = h * f
         dist = np.abs(freqs - centre)
-        near |= dist <= np.maximum(centre * (2 ** (guard_cents / 1200) - 1), bin_hz)
+        near |= dist <= np.maximum(centre * (2 ** (guard_cents / 1200) - 1), lobe_bins * bin_hz)
         if h <= harmonics:
             on |= dist <= np.maximum(centre * (2 ** (width_cents / 1200) - 1), bin_hz)
     on &= voiced[None, :]

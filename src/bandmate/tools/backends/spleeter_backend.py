@@ -10,6 +10,9 @@ then ratio masks ``m_i = (y_i^2 + eps/2) / (y_v^2 + y_a^2 + eps)`` (exponent 2, 
 applied to the complex STFT and inverted by weighted overlap-add. Spleeter fills the bins above 11 kHz
 with zeros for every stem; here ``extension="top"`` (the default) gives the vocals, in each frame, the
 mean mask of the top octave of the model's band (5.5-11 kHz), so a voice keeps its sibilants and air.
+With ``comb=True`` (the default) the vocal mask is then gated by the harmonic comb of the vocal
+estimate's own f0 (spleeter_comb): between the voice's partials, below 5 kHz, in voiced frames, it
+goes to zero, which takes the accompaniment's notes that share the voice's time out of the vocal stem.
 Segments are processed one at a time (memory stays bounded) and overlap-added, which equals
 processing the whole signal at once.
 """
@@ -33,14 +36,24 @@ class SpleeterSeparator:
     """The two loaded U-Nets (vocals, accompaniment) with the verb ``separate``."""
 
     def __init__(self, tensors: dict[str, np.ndarray], *, origin: str = "?", extension: Extension = "top",
-                 exponent: float = 2.0, threads: int | None = None):
+                 exponent: float = 2.0, comb: bool = True, threads: int | None = None):
         from bandmate.tools.backends.spleeter_net import INSTRUMENTS, build_unet
 
         self.nets = [build_unet(tensors, i) for i in range(len(INSTRUMENTS))]
         self.origin = origin
         self.extension = extension
         self.exponent = exponent
+        self.comb = comb
         self.threads = threads
+
+    def with_options(self, *, comb: bool | None = None, exponent: float | None = None) -> SpleeterSeparator:
+        """A separator sharing these loaded nets with other mask settings (comparisons, benchmarks)."""
+        import copy
+
+        other = copy.copy(self)
+        other.comb = self.comb if comb is None else comb
+        other.exponent = self.exponent if exponent is None else exponent
+        return other
 
     def vocal_mask(self, magnitude: np.ndarray) -> np.ndarray:
         """Vocal ratio mask for ``magnitude`` (2, T, 2049) of one segment, over all 2049 bins."""
@@ -53,8 +66,13 @@ class SpleeterSeparator:
             voc, acc = (net(x)[0].numpy().astype(np.float64) for net in self.nets)
         p = self.exponent
         total = voc ** p + acc ** p + EPS
-        mask = ((voc ** p + EPS / 2) / total).astype(np.float32)
-        return _extend(mask, magnitude.shape[-1], self.extension)
+        mask = _extend(((voc ** p + EPS / 2) / total).astype(np.float32), magnitude.shape[-1], self.extension)
+        if self.comb:
+            from bandmate.tools.backends.spleeter_comb import comb_gate
+
+            estimate = (magnitude * mask).mean(axis=0)
+            mask *= comb_gate(estimate, sample_rate=SAMPLE_RATE, n_fft=N_FFT)[None]
+        return mask
 
     def separate(self, clip: Clip) -> dict[str, Clip]:
         """``{"vocals", "accompaniment"}`` of ``clip``, at its rate, channel count and length."""
