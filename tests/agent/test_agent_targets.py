@@ -110,8 +110,18 @@ def test_an_instrument_with_no_stem_and_no_carrier_asks_which(offline_planner, b
     view = SessionView(stems=["drums", "bass", "keys", "pad"], duration_s=16.0, state=band_view.state)
     plan = offline_planner.plan("turn the sax up", view)
     assert plan.kind == "clarify" and "no sax" in plan.clarification.question
-    landed = [p.targets() for p in options_plan_edits(offline_planner, plan, view)]
-    assert landed == [["keys"], ["pad"], ["mix"]]
+    landed = [p.tools() if p.tools() == ["add_stem"] else p.targets()
+              for p in options_plan_edits(offline_planner, plan, view)]
+    assert landed == [["add_stem"], ["keys"], ["pad"], ["mix"]] if "Add one" in plan.clarification.question \
+        else [["keys"], ["pad"], ["mix"]]
+
+
+def test_a_new_instrument_may_be_added_instead(offline_planner, band_view):
+    view = SessionView(stems=["drums", "bass", "keys"], duration_s=16.0, state=band_view.state)
+    plan = offline_planner.plan("throw a vibraphone melody in", view)
+    assert plan.kind == "clarify" and plan.clarification.options[0] == "add a vibraphone", plan.text()
+    add = offline_planner.plan(plan.clarification.options[0], view)
+    assert add.tools() == ["add_stem"] and add.steps[0].args["instrument"] == "vibraphone"
 
 
 def test_the_remainder_is_only_bleed_when_far_under_the_mix(offline_planner):

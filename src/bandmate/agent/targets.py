@@ -264,8 +264,24 @@ def _absent(family, word, carrier, presence, kind, view: SessionView, request: s
 
 def _ask_which(family, word, view: SessionView, request: str) -> Plan:
     melodic = [s for s in view.stems if s not in ("drums", "bass")] or list(view.stems)
+    options = [_swap(request, family, s) for s in [*melodic[:3], "mix"]]
+    if _composable(word):  # "throw a vibraphone melody in" may ask for a new part, not name an old one
+        return _question(f"This session has no {word} (its stems: {', '.join(view.stems)}). Add one, or which "
+                         "part do you mean?", [f"add a {word}", *options[:3]])
     return _question(f"This session has no {word} (its stems: {', '.join(view.stems)}). Which part do you mean?",
-                     [_swap(request, family, s) for s in [*melodic[:3], "mix"]])
+                     options)
+
+
+def _composable(word: str) -> bool:
+    """Whether the composer can write a part for ``word``."""
+    from bandmate.core.errors import ToolInputError
+    from bandmate.tools.backends.composer.presets import instrument
+
+    try:
+        instrument(word)
+    except ToolInputError:
+        return False
+    return True
 
 
 def _ask_shared(family, word, carrier, kind, request: str) -> Plan:
