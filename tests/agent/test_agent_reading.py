@@ -235,3 +235,13 @@ def test_an_unclear_clause_beside_a_clear_one_becomes_a_note(offline_planner, ba
     plan = offline_planner.plan("hmm, something's off, make the bass louder", band_view)
     assert plan.kind == "edit" and plan.targets() == ["bass"]
     assert any("did not understand" in n for n in plan.notes)
+
+
+def test_a_clause_whose_steps_were_all_dropped_expects_no_change(offline_planner):
+    from bandmate.agent.view import SessionView
+    from bandmate.memory.state import StateTable
+
+    view = SessionView(stems=["drums", "bass", "guitar"], duration_s=7.5, state=StateTable(tempo_bpm=128), version=1)
+    plan = offline_planner.plan("guitar sounds thin, fill it out", view)
+    assert plan.kind == "edit" and plan.targets() == ["guitar"]
+    assert {e.clause for e in plan.expected} <= {s.clause for s in plan.steps}

@@ -123,6 +123,7 @@ class OfflinePlanner:
         steps, refused = enforce(steps, constraints, view.stems)
         if refused:
             return _refuse(refused, rest, constraints)
+        expected = [e for e in expected if e.clause in {s.clause for s in steps}]  # a dropped clause expects nothing
         if any(s.tool == "generate" for s in steps):
             notes += intents.unread_controls(" ".join(s.args.get("prompt", "") for s in steps if s.tool == "generate"))
         return Plan(kind="edit", steps=steps, explanation=" ".join([*ready.said, " Then ".join(texts)]).strip(), expected=expected,

@@ -38,7 +38,7 @@ ACTION_VERBS = (
     "transpose", "shift", "pitch", "replace", "swap", "change", "set", "push", "pull", "tame", "widen",
     "narrow", "tighten", "compress", "separate", "isolate", "extract", "brighten", "darken", "warm",
     "clean", "thin", "fatten", "open", "close", "undo", "redo", "then", "also", "lose", "kill", "keep",
-    "let", "create", "generate", "write", "compose", "insert", "inpaint", "regenerate", "redo",
+    "let", "create", "generate", "write", "compose", "insert", "inpaint", "regenerate", "redo", "fill",
 )
 
 NUMBER_WORDS = {"one": 1, "a": 1, "an": 1, "single": 1, "two": 2, "couple": 2, "three": 3, "four": 4,
