@@ -200,3 +200,13 @@ def test_i_meant_the_keys_not_the_drums_moves_the_whole_last_change(agent, pluck
     assert _lineage(plucked_band) == ["eq"] * len(res.plan.steps)
     keys, orig = plucked_band.stem("keys"), plucked_band.stem("keys", 1)
     assert band_db(keys, 4000, 16000) > band_db(orig, 4000, 16000) + 1.0
+
+
+def test_way_too_wet_after_a_reverb_takes_that_reverb_back(agent, plucked_band):
+    first = agent.turn("add some reverb to the keys", plucked_band)
+    assert first.plan.terms[0] == "wet" and first.plan.steps[0].target == "keys"
+    wet = ambience_db(plucked_band.stem("keys"))
+    res = agent.turn("way too wet, pull it back", plucked_band)
+    assert res.plan.tools() == ["reverb"] and res.plan.steps[0].target == "keys"   # the keys, not the mix
+    assert res.plan.steps[0].args["wet_level"] < first.plan.steps[0].args["wet_level"]
+    assert ambience_db(plucked_band.stem("keys")) < wet - 1.0 and _lineage(plucked_band) == ["reverb"]

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 
-from bandmate.agent.parser import NUM, Clause, _num, find_stems, normalise, parse
+from bandmate.agent.parser import NUM, Clause, _num, find_intensity, find_stems, normalise, parse
 from bandmate.agent.plan import Clarification, ExpectedChange, HistoryMove, Plan, ToolCall
 from bandmate.agent.view import SessionView
 from bandmate.agent.wording import describe_call
@@ -43,6 +43,8 @@ BACK = re.compile(r"\b(?:back to|return to|restore)\s+(?:how|the way|what)\s+it\
 TEMPO_BY = re.compile(rf"\b{NUM}\s*(bpm|beats per minute|%|percent)\s*(?:(faster|quicker|slower|up|down)\b)?")
 RETARGET = re.compile(r"\b(?:i )?meant (?:the |on the |for the )?\w|^(?:no|oops|sorry|nope)\b.*\bnot (?:on )?the\b")
 NOT_STEM = re.compile(r"\b(?:not|instead of) (?:on |for )?(?:the )?((?:\w+ ?){1,2})")
+MORE_CUE = re.compile(r"\b(even|still|further|extra)\b|\bmore\b")
+LESS_CUE = re.compile(r"\b(too|less|not so|(?:pull|dial|back|tone) (?:it |that )?(?:back|off|down))\b")
 SPEED_WORDS = re.compile(r"\b(faster|quicker|slower|speed|slow|tempo|bpm)\b")
 FASTER = re.compile(r"\b(faster|quicker|speed(?:s)? (?:it |this )?up|up)\b")
 SLOWER = re.compile(r"\b(slower|slow(?:s)? (?:it |this )?down|down)\b")
@@ -51,8 +53,16 @@ SLOWER = re.compile(r"\b(slower|slow(?:s)? (?:it |this )?down|down)\b")
 def followup_plan(request: str, view: SessionView, *, lexicon: dict[str, LexiconEntry],
                   planner: str = "offline") -> Plan | None:
     """A plan when ``request`` only makes sense against the previous turn (or the tempo); else None."""
+    if view.empty:
+        return None
+    said = _said_of_last(normalise(request), view, lexicon)
+    if said is not None and not [x for x in find_stems(request, view.stems) if x != "mix"]:
+        steps = _previous_steps(view)  # "way too wet, pull it back" right after the reverb on the keys
+        if steps:
+            return _resize(steps, view, lexicon, less=said == "less", size=find_intensity(request)[0],
+                           again=False, planner=planner)
     clauses = parse(request, view.stems)
-    if len(clauses) != 1 or view.empty:
+    if len(clauses) != 1:
         return None
     clause = clauses[0]
     if BACK.search(clause.text):
@@ -180,6 +190,17 @@ def _tempo_change(clause: Clause, view: SessionView, planner: str) -> Plan | Non
     return Plan(kind="edit", steps=[call], planner=planner,
                 expected=[ExpectedChange(measure="tempo_bpm", direction="up" if up else "down")],
                 explanation=f"{said}: tempo from {bpm:g} to {target:g} BPM, pitch kept.")
+
+
+def _said_of_last(text: str, view: SessionView, lexicon: dict[str, LexiconEntry]) -> str | None:
+    """'more' / 'less' when the request names the last turn's own quality with a cue ("even wider",
+    "way too wet") and no part: it is about that turn's part, not a new reading on the mix."""
+    words = {a.lower() for e in _entries(view, lexicon) for a in [e.term, *e.aliases]}
+    if not any(re.search(rf"(?<![\w-]){re.escape(w)}(?![\w-])", text) for w in words):
+        return None
+    if LESS_CUE.search(text):
+        return "less"
+    return "more" if MORE_CUE.search(text) else None
 
 
 # ---- helpers ------------------------------------------------------------------------------------------
