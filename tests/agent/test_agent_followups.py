@@ -210,3 +210,18 @@ def test_way_too_wet_after_a_reverb_takes_that_reverb_back(agent, plucked_band):
     assert res.plan.tools() == ["reverb"] and res.plan.steps[0].target == "keys"   # the keys, not the mix
     assert res.plan.steps[0].args["wet_level"] < first.plan.steps[0].args["wet_level"]
     assert ambience_db(plucked_band.stem("keys")) < wet - 1.0 and _lineage(plucked_band) == ["reverb"]
+
+
+def test_less_compression_eases_the_ratio_and_the_threshold(band_view):
+    from dataclasses import replace
+
+    from bandmate.agent.followups import followup_plan
+    from bandmate.memory.lexicon import load_lexicon
+    from bandmate.memory.session import TurnRecord
+
+    step = {"tool": "compressor", "args": {"target": "mix", "threshold_db": -30.0, "ratio": 8.0, "attack_ms": 0.5}}
+    view = replace(band_view, previous=TurnRecord(id="t", request="squash it", before=1, after=2, steps=[step],
+                                                  terms=["compressed"], targets=["mix"]))
+    plan = followup_plan("too squashed now, let it breathe", view, lexicon=load_lexicon())
+    args = plan.steps[0].args
+    assert plan.history is not None and args["ratio"] < 8.0 and args["threshold_db"] > -30.0

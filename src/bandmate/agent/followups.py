@@ -30,7 +30,8 @@ from bandmate.memory.lexicon import LexiconEntry
 REPLAYABLE = {"eq", "gain", "compressor", "reverb", "delay", "chorus", "saturation", "stereo_width"}
 LEVEL_ARGS = {"gain_db", "low_shelf_db", "high_shelf_db", "peak1_db", "peak2_db", "peak3_db"}
 REDO_LESS = "@followup:smaller"  # marks a turn redone smaller: its expected changes point the other way
-NEUTRAL_AT = {"width": 1.0, "ratio": 1.0, "rate": 1.0}  # multipliers do nothing at 1: they scale around 1
+# multipliers do nothing at 1, so they scale around 1 (a reverb's own `width` is a 0..1 amount: not here)
+NEUTRAL_AT = {("stereo_width", "width"): 1.0, ("compressor", "ratio"): 1.0, ("time_stretch", "rate"): 1.0}
 STACKABLE = {"time_stretch": {"rate"}}  # like dB levels, speed factors add up when applied again
 FILLER = r"(?:and |now |ok(?:ay)? |nice[,.]? |yes[,.]? |good[,.]? |hmm[,.]? |great[,.]? |cool[,.]? )*"
 MORE_LESS = re.compile(rf"^{FILLER}(?:(?:a (?:bit|little|touch|tiny bit|hair)|much|way|even|slightly|just|"
@@ -149,7 +150,9 @@ def _resize(steps: list[dict], view: SessionView, lexicon: dict[str, LexiconEntr
     calls, stuck = [], []
     for s in steps:  # a step with nothing to scale (punchy's slow-attack compressor) is redone as it was
         names = _scaled_args(s["tool"], view, lexicon)
-        args, limited = _ratio_scaled(_clean(s["args"]), names, ratio, _limits(s["tool"], view, lexicon))
+        if less:  # less of a multiplier (ratio 8:1, width ×1.5) also moves it towards 1, where it does nothing
+            names = names | {k for t, k in NEUTRAL_AT if t == s["tool"] and isinstance(s["args"].get(k), (int, float))}
+        args, limited = _ratio_scaled(s["tool"], _clean(s["args"]), names, ratio, _limits(s["tool"], view, lexicon))
         stuck += limited
         calls.append(ToolCall(tool=s["tool"], args=args, why="the last move, smaller" if less else
                               "the last move, bigger"))
@@ -250,13 +253,13 @@ def _limits(tool: str, view: SessionView, lexicon: dict[str, LexiconEntry]) -> d
     return out
 
 
-def _ratio_scaled(args: dict, names: set[str], ratio: float, limits: dict) -> tuple[dict, list[str]]:
+def _ratio_scaled(tool: str, args: dict, names: set[str], ratio: float, limits: dict) -> tuple[dict, list[str]]:
     out, stuck = dict(args), []
     for k in names:
         v = out.get(k)
         if not isinstance(v, (int, float)) or isinstance(v, bool):
             continue
-        zero = NEUTRAL_AT.get(k, 0.0)
+        zero = NEUTRAL_AT.get((tool, k), 0.0)
         new = zero + (v - zero) * ratio
         if k in limits:
             lo, hi = sorted(limits[k])
