@@ -219,9 +219,25 @@ def test_less_compression_eases_the_ratio_and_the_threshold(band_view):
     from bandmate.memory.lexicon import load_lexicon
     from bandmate.memory.session import TurnRecord
 
-    step = {"tool": "compressor", "args": {"target": "mix", "threshold_db": -30.0, "ratio": 8.0, "attack_ms": 0.5}}
+    step = {"tool": "compressor", "args": {"target": "drums", "threshold_db": -30.0, "ratio": 8.0, "attack_ms": 0.5}}
     view = replace(band_view, previous=TurnRecord(id="t", request="squash it", before=1, after=2, steps=[step],
-                                                  terms=["compressed"], targets=["mix"]))
+                                                  terms=["compressed"], targets=["drums"]))
     plan = followup_plan("too squashed now, let it breathe", view, lexicon=load_lexicon())
     args = plan.steps[0].args
     assert plan.history is not None and args["ratio"] < 8.0 and args["threshold_db"] > -30.0
+
+
+def test_the_last_quality_on_the_whole_mix_is_read_as_said(band_view):
+    from dataclasses import replace
+
+    from bandmate.agent.followups import followup_plan
+    from bandmate.memory.lexicon import load_lexicon
+    from bandmate.memory.session import TurnRecord
+
+    step = {"tool": "compressor", "args": {"target": "mix", "threshold_db": -30.0, "ratio": 8.0}}
+    on_mix = TurnRecord(id="t", request="squash it", before=1, after=2, steps=[step], terms=["compressed"],
+                        targets=["mix"])
+    assert followup_plan("too squashed now", replace(band_view, previous=on_mix), lexicon=load_lexicon()) is None
+    on_drums = replace(on_mix, steps=[{**step, "args": {**step["args"], "target": "drums"}}], targets=["drums"])
+    plan = followup_plan("too squashed now", replace(band_view, previous=on_drums), lexicon=load_lexicon())
+    assert plan.steps[0].target == "drums" and plan.steps[0].args["ratio"] < 8.0

@@ -197,7 +197,9 @@ def _tempo_change(clause: Clause, view: SessionView, planner: str) -> Plan | Non
 
 def _said_of_last(text: str, view: SessionView, lexicon: dict[str, LexiconEntry]) -> str | None:
     """'more' / 'less' when the request names the last turn's own quality with a cue ("even wider",
-    "way too wet") and no part: it is about that turn's part, not a new reading on the mix."""
+    "way too wet") and no part, after a turn on a part: it is about that part, not the whole mix."""
+    if view.previous is None or all(t == "mix" for t in view.previous.targets):
+        return None  # what this adds is the part: on the whole mix the request's own reading is as good
     words = {a.lower() for e in _entries(view, lexicon) for a in [e.term, *e.aliases]}
     if not any(re.search(rf"(?<![\w-]){re.escape(w)}(?![\w-])", text) for w in words):
         return None
