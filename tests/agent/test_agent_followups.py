@@ -200,3 +200,44 @@ def test_i_meant_the_keys_not_the_drums_moves_the_whole_last_change(agent, pluck
     assert _lineage(plucked_band) == ["eq"] * len(res.plan.steps)
     keys, orig = plucked_band.stem("keys"), plucked_band.stem("keys", 1)
     assert band_db(keys, 4000, 16000) > band_db(orig, 4000, 16000) + 1.0
+
+
+def test_way_too_wet_after_a_reverb_takes_that_reverb_back(agent, plucked_band):
+    first = agent.turn("add some reverb to the keys", plucked_band)
+    assert first.plan.terms[0] == "wet" and first.plan.steps[0].target == "keys"
+    wet = ambience_db(plucked_band.stem("keys"))
+    res = agent.turn("way too wet, pull it back", plucked_band)
+    assert res.plan.tools() == ["reverb"] and res.plan.steps[0].target == "keys"   # the keys, not the mix
+    assert res.plan.steps[0].args["wet_level"] < first.plan.steps[0].args["wet_level"]
+    assert ambience_db(plucked_band.stem("keys")) < wet - 1.0 and _lineage(plucked_band) == ["reverb"]
+
+
+def test_less_compression_eases_the_ratio_and_the_threshold(band_view):
+    from dataclasses import replace
+
+    from bandmate.agent.followups import followup_plan
+    from bandmate.memory.lexicon import load_lexicon
+    from bandmate.memory.session import TurnRecord
+
+    step = {"tool": "compressor", "args": {"target": "drums", "threshold_db": -30.0, "ratio": 8.0, "attack_ms": 0.5}}
+    view = replace(band_view, previous=TurnRecord(id="t", request="squash it", before=1, after=2, steps=[step],
+                                                  terms=["compressed"], targets=["drums"]))
+    plan = followup_plan("too squashed now, let it breathe", view, lexicon=load_lexicon())
+    args = plan.steps[0].args
+    assert plan.history is not None and args["ratio"] < 8.0 and args["threshold_db"] > -30.0
+
+
+def test_the_last_quality_on_the_whole_mix_is_read_as_said(band_view):
+    from dataclasses import replace
+
+    from bandmate.agent.followups import followup_plan
+    from bandmate.memory.lexicon import load_lexicon
+    from bandmate.memory.session import TurnRecord
+
+    step = {"tool": "compressor", "args": {"target": "mix", "threshold_db": -30.0, "ratio": 8.0}}
+    on_mix = TurnRecord(id="t", request="squash it", before=1, after=2, steps=[step], terms=["compressed"],
+                        targets=["mix"])
+    assert followup_plan("too squashed now", replace(band_view, previous=on_mix), lexicon=load_lexicon()) is None
+    on_drums = replace(on_mix, steps=[{**step, "args": {**step["args"], "target": "drums"}}], targets=["drums"])
+    plan = followup_plan("too squashed now", replace(band_view, previous=on_drums), lexicon=load_lexicon())
+    assert plan.steps[0].target == "drums" and plan.steps[0].args["ratio"] < 8.0

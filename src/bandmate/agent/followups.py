@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 
-from bandmate.agent.parser import NUM, Clause, _num, find_stems, normalise, parse
+from bandmate.agent.parser import NUM, Clause, _num, find_intensity, find_stems, normalise, parse
 from bandmate.agent.plan import Clarification, ExpectedChange, HistoryMove, Plan, ToolCall
 from bandmate.agent.view import SessionView
 from bandmate.agent.wording import describe_call
@@ -30,7 +30,8 @@ from bandmate.memory.lexicon import LexiconEntry
 REPLAYABLE = {"eq", "gain", "compressor", "reverb", "delay", "chorus", "saturation", "stereo_width"}
 LEVEL_ARGS = {"gain_db", "low_shelf_db", "high_shelf_db", "peak1_db", "peak2_db", "peak3_db"}
 REDO_LESS = "@followup:smaller"  # marks a turn redone smaller: its expected changes point the other way
-NEUTRAL_AT = {"width": 1.0, "ratio": 1.0, "rate": 1.0}  # multipliers do nothing at 1: they scale around 1
+# multipliers do nothing at 1, so they scale around 1 (a reverb's own `width` is a 0..1 amount: not here)
+NEUTRAL_AT = {("stereo_width", "width"): 1.0, ("compressor", "ratio"): 1.0, ("time_stretch", "rate"): 1.0}
 STACKABLE = {"time_stretch": {"rate"}}  # like dB levels, speed factors add up when applied again
 FILLER = r"(?:and |now |ok(?:ay)? |nice[,.]? |yes[,.]? |good[,.]? |hmm[,.]? |great[,.]? |cool[,.]? )*"
 MORE_LESS = re.compile(rf"^{FILLER}(?:(?:a (?:bit|little|touch|tiny bit|hair)|much|way|even|slightly|just|"
@@ -43,6 +44,8 @@ BACK = re.compile(r"\b(?:back to|return to|restore)\s+(?:how|the way|what)\s+it\
 TEMPO_BY = re.compile(rf"\b{NUM}\s*(bpm|beats per minute|%|percent)\s*(?:(faster|quicker|slower|up|down)\b)?")
 RETARGET = re.compile(r"\b(?:i )?meant (?:the |on the |for the )?\w|^(?:no|oops|sorry|nope)\b.*\bnot (?:on )?the\b")
 NOT_STEM = re.compile(r"\b(?:not|instead of) (?:on |for )?(?:the )?((?:\w+ ?){1,2})")
+MORE_CUE = re.compile(r"\b(even|still|further|extra)\b|\bmore\b")
+LESS_CUE = re.compile(r"\b(too|less|not so|(?:pull|dial|back|tone) (?:it |that )?(?:back|off|down))\b")
 SPEED_WORDS = re.compile(r"\b(faster|quicker|slower|speed|slow|tempo|bpm)\b")
 FASTER = re.compile(r"\b(faster|quicker|speed(?:s)? (?:it |this )?up|up)\b")
 SLOWER = re.compile(r"\b(slower|slow(?:s)? (?:it |this )?down|down)\b")
@@ -51,8 +54,16 @@ SLOWER = re.compile(r"\b(slower|slow(?:s)? (?:it |this )?down|down)\b")
 def followup_plan(request: str, view: SessionView, *, lexicon: dict[str, LexiconEntry],
                   planner: str = "offline") -> Plan | None:
     """A plan when ``request`` only makes sense against the previous turn (or the tempo); else None."""
+    if view.empty:
+        return None
+    said = _said_of_last(normalise(request), view, lexicon)
+    if said is not None and not [x for x in find_stems(request, view.stems) if x != "mix"]:
+        steps = _previous_steps(view)  # "way too wet, pull it back" right after the reverb on the keys
+        if steps:
+            return _resize(steps, view, lexicon, less=said == "less", size=find_intensity(request)[0],
+                           again=False, planner=planner)
     clauses = parse(request, view.stems)
-    if len(clauses) != 1 or view.empty:
+    if len(clauses) != 1:
         return None
     clause = clauses[0]
     if BACK.search(clause.text):
@@ -139,7 +150,9 @@ def _resize(steps: list[dict], view: SessionView, lexicon: dict[str, LexiconEntr
     calls, stuck = [], []
     for s in steps:  # a step with nothing to scale (punchy's slow-attack compressor) is redone as it was
         names = _scaled_args(s["tool"], view, lexicon)
-        args, limited = _ratio_scaled(_clean(s["args"]), names, ratio, _limits(s["tool"], view, lexicon))
+        if less:  # less of a multiplier (ratio 8:1, width ×1.5) also moves it towards 1, where it does nothing
+            names = names | {k for t, k in NEUTRAL_AT if t == s["tool"] and isinstance(s["args"].get(k), (int, float))}
+        args, limited = _ratio_scaled(s["tool"], _clean(s["args"]), names, ratio, _limits(s["tool"], view, lexicon))
         stuck += limited
         calls.append(ToolCall(tool=s["tool"], args=args, why="the last move, smaller" if less else
                               "the last move, bigger"))
@@ -180,6 +193,19 @@ def _tempo_change(clause: Clause, view: SessionView, planner: str) -> Plan | Non
     return Plan(kind="edit", steps=[call], planner=planner,
                 expected=[ExpectedChange(measure="tempo_bpm", direction="up" if up else "down")],
                 explanation=f"{said}: tempo from {bpm:g} to {target:g} BPM, pitch kept.")
+
+
+def _said_of_last(text: str, view: SessionView, lexicon: dict[str, LexiconEntry]) -> str | None:
+    """'more' / 'less' when the request names the last turn's own quality with a cue ("even wider",
+    "way too wet") and no part, after a turn on a part: it is about that part, not the whole mix."""
+    if view.previous is None or all(t == "mix" for t in view.previous.targets):
+        return None  # what this adds is the part: on the whole mix the request's own reading is as good
+    words = {a.lower() for e in _entries(view, lexicon) for a in [e.term, *e.aliases]}
+    if not any(re.search(rf"(?<![\w-]){re.escape(w)}(?![\w-])", text) for w in words):
+        return None
+    if LESS_CUE.search(text):
+        return "less"
+    return "more" if MORE_CUE.search(text) else None
 
 
 # ---- helpers ------------------------------------------------------------------------------------------
@@ -229,13 +255,13 @@ def _limits(tool: str, view: SessionView, lexicon: dict[str, LexiconEntry]) -> d
     return out
 
 
-def _ratio_scaled(args: dict, names: set[str], ratio: float, limits: dict) -> tuple[dict, list[str]]:
+def _ratio_scaled(tool: str, args: dict, names: set[str], ratio: float, limits: dict) -> tuple[dict, list[str]]:
     out, stuck = dict(args), []
     for k in names:
         v = out.get(k)
         if not isinstance(v, (int, float)) or isinstance(v, bool):
             continue
-        zero = NEUTRAL_AT.get(k, 0.0)
+        zero = NEUTRAL_AT.get((tool, k), 0.0)
         new = zero + (v - zero) * ratio
         if k in limits:
             lo, hi = sorted(limits[k])
