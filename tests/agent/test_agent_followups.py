@@ -169,15 +169,15 @@ def test_again_repeats_a_level_move(agent, band):
     assert band.version(band.head.parent).id == once
 
 
-def test_more_punch_scales_the_thump_and_keeps_the_compressor(agent, plucked_band):
+def test_more_punch_redoes_the_attack_lift_and_the_thump_bigger(agent, plucked_band):
     first = agent.turn("make the drums punchier", plucked_band)
-    assert set(first.plan.tools()) == {"compressor", "eq"}
+    assert set(first.plan.tools()) == {"transient", "eq"}  # the crowd-aligned 'punchy' (lexicon dynamics.yaml)
     res = agent.turn("more", plucked_band)
     assert res.plan.kind == "edit" and res.plan.history is not None      # redone bigger, not stacked
     by_tool = {s.tool: s.args for s in res.plan.steps}
     before = {s.tool: s.args for s in first.plan.steps}
     assert by_tool["eq"]["peak1_db"] == pytest.approx(before["eq"]["peak1_db"] * 1.5)
-    assert by_tool["compressor"]["ratio"] == before["compressor"]["ratio"]
+    assert by_tool["transient"]["attack_db"] == pytest.approx(min(12.0, before["transient"]["attack_db"] * 1.5))
     assert all(s.target == "drums" for s in res.plan.steps)
 
 

@@ -22,7 +22,8 @@ __all__ = ["CORRECTION_RE", "match_correction", "mentions", "read_meaning", "ban
 
 CORRECTION_RE = re.compile(
     r"^(?:no|nope|not that|nah|wrong)\b[,.! ]*(?:by|when i say|with)\s+[\"']?(?P<word>[a-z][a-z -]{0,30}?)[\"']?"
-    r",?\s+i (?:mean|meant)\s+(?P<meaning>.+?)(?:,?\s+(?:not|rather than|instead of)\s+.+)?[.!]?$", re.I)
+    r",?\s+i (?:mean|meant)\s+(?P<meaning>.+?)(?:,?\s+(?P<rejected>(?:not|rather than|instead of)\s+.+?))?[.!]?$",
+    re.I)
 LESS_BEFORE = re.compile(r"\b(less|fewer|not|no|without|reduce|reduced|cut|cutting|tame|lower|remove|softer|"
                          r"take out|pull back|turn down|not as|not so|minus)\W+(?:\w+\W+){0,2}$")
 MORE_BEFORE = re.compile(r"\b(more|boost|add|extra|lift|raise|plus)\W+(?:\w+\W+){0,2}$")
@@ -34,6 +35,10 @@ BANDS: dict[str, tuple[float, float]] = {
     "midrange": (500, 2000), "high mids": (2000, 5000), "upper mids": (2000, 5000), "high-mids": (2000, 5000),
     "highs": (5000, 16000), "high end": (5000, 16000), "top end": (5000, 16000), "high frequencies": (5000, 16000),
 }
+REJECTED = re.compile(r"^(?:not\s+(?:more|extra|added|any more)|no\s+(?:more|extra)|rather than|instead of)\s+"
+                      r"(?P<what>.+)$")
+REJECTED_REGIONS = ((r"\b(bass|low|lows|low end|bottom|boom\w*|weight)\b", (20.0, 250.0)),
+                    (r"\b(treble|highs?|top|top end|air|fizz|sizzle)\b", (5000.0, 20000.0)))
 PART_SPLIT = re.compile(r"\s*(?:,|;|\band\b|\bbut\b|\bplus\b|\bwith\b)\s*")
 
 
@@ -46,12 +51,22 @@ class MeaningPart:
     invert: bool = False
     band: tuple[float, float] | None = None
     freq_hz: float | None = None
+    keep_out: tuple[float, float] | None = None  # "not more bass": a region the reading must not boost
 
 
 def match_correction(request: str) -> tuple[str, str] | None:
-    """(word, meaning) when ``request`` corrects a word ("no, by bright I mean more presence")."""
+    """(word, meaning) when ``request`` corrects a word ("no, by bright I mean more presence").
+
+    What the user rejects is kept in the meaning ("less bright, not more bass"): ``read_meaning`` reads it
+    as a region the new reading must not boost.
+    """
     m = CORRECTION_RE.match(request.strip())
-    return (m.group("word").strip().lower(), m.group("meaning").strip()) if m else None
+    if not m:
+        return None
+    meaning = m.group("meaning").strip()
+    if m.group("rejected"):
+        meaning = f"{meaning}, {m.group('rejected').strip()}"
+    return m.group("word").strip().lower(), meaning
 
 
 def correction_plan(request: str, *, planner: str) -> Plan | None:
@@ -70,6 +85,12 @@ def read_meaning(meaning: str, lexicon: dict[str, LexiconEntry]) -> list[Meaning
                      key=lambda p: -len(p[0]))
     parts = []
     for said in (p for p in PART_SPLIT.split(meaning.lower().strip(" .!")) if p):
+        rejected = REJECTED.match(said)
+        if rejected:
+            region = next((r for names, r in REJECTED_REGIONS if re.search(names, rejected.group("what"))), None)
+            if region is not None:
+                parts.append(MeaningPart(said, keep_out=region))
+            continue  # a rejection names what the user did not mean, never an edit of its own
         freq = _freq(said)
         found = _first(said, [(a, t) for a, t in aliases])
         if found is not None:
@@ -82,6 +103,23 @@ def read_meaning(meaning: str, lexicon: dict[str, LexiconEntry]) -> list[Meaning
             start = region[2] if region is not None else FREQ.search(said).start()
             parts.append(MeaningPart(said, band=band, invert=_inverts(said[:start]), freq_hz=freq))
     return parts
+
+
+def without_boosts_in(args: dict, region: tuple[float, float]) -> dict:
+    """EQ arguments with every boost that lies in ``region`` (Hz) taken out; cuts are kept."""
+    lo, hi = region
+    out = dict(args)
+    if out.get("low_shelf_db", 0) > 0 and out.get("low_shelf_hz", 200) > lo and lo < 250:
+        out.pop("low_shelf_db")
+        out.pop("low_shelf_hz", None)
+    if out.get("high_shelf_db", 0) > 0 and hi > 5000:
+        out.pop("high_shelf_db")
+        out.pop("high_shelf_hz", None)
+    for i in (1, 2, 3):
+        if out.get(f"peak{i}_db", 0) > 0 and lo <= out.get(f"peak{i}_hz", 1000) <= hi:
+            for k in (f"peak{i}_db", f"peak{i}_hz", f"peak{i}_q"):
+                out.pop(k, None)
+    return out
 
 
 def band_call(part: MeaningPart, intensity: float) -> tuple[dict, str, str]:

@@ -27,8 +27,6 @@ from bandmate.agent.view import SessionView
 from bandmate.agent.wording import describe_call
 from bandmate.memory.lexicon import LexiconEntry
 
-REPLAYABLE = {"eq", "gain", "compressor", "reverb", "delay", "chorus", "saturation", "stereo_width"}
-LEVEL_ARGS = {"gain_db", "low_shelf_db", "high_shelf_db", "peak1_db", "peak2_db", "peak3_db"}
 REDO_LESS = "@followup:smaller"  # marks a turn redone smaller: its expected changes point the other way
 # multipliers do nothing at 1, so they scale around 1 (a reverb's own `width` is a 0..1 amount: not here)
 NEUTRAL_AT = {("stereo_width", "width"): 1.0, ("compressor", "ratio"): 1.0, ("time_stretch", "rate"): 1.0}
@@ -85,7 +83,7 @@ def followup_plan(request: str, view: SessionView, *, lexicon: dict[str, Lexicon
         return _clarify(f"I haven't made a change yet that '{clause.text}' could refer to. What should change?",
                         ["warmer", "brighter", "more space (reverb)", "louder"])
     if same:
-        steps = [s for s in steps if s["tool"] in REPLAYABLE]
+        steps = [s for s in steps if _replayable(s["tool"])]
         if not steps:
             return _clarify("The last change can't be moved to another part. What should change there?",
                             ["warmer", "brighter", "louder", "more space (reverb)"])
@@ -117,7 +115,7 @@ def _retarget(request: str, named: list[str], view: SessionView, planner: str) -
     text = normalise(request)
     wrong = {x for m in NOT_STEM.finditer(text) for x in find_stems(m.group(1), view.stems)}
     meant = [x for x in named if x not in wrong]
-    steps = [s for s in _previous_steps(view) if s["tool"] in REPLAYABLE]
+    steps = [s for s in _previous_steps(view) if _replayable(s["tool"])]
     if not meant or not steps:
         return _clarify("Which part did you mean, and what should change there?",
                         view.stems[:4] if len(view.stems) >= 2 else ["drums", "bass", "vocals", "other"])
@@ -136,7 +134,7 @@ def _resize(steps: list[dict], view: SessionView, lexicon: dict[str, LexiconEntr
     """More, less or again of the previous turn: added levels in dB, else the turn redone at a new size."""
     if all(_stacks(s, view, lexicon) for s in steps):
         factor = size * (-0.5 if less else 1.0)
-        calls = [ToolCall(tool=s["tool"], args=_level_scaled(_clean(s["args"]), factor),
+        calls = [ToolCall(tool=s["tool"], args=_level_scaled(s["tool"], _clean(s["args"]), factor),
                           why="part of the last move back" if less else "more of the last move") for s in steps]
         word = "Taking back part of" if less else ("Again:" if again else "More of")
         expected = [_expected_change(e, flip=less) for e in _expected(view)]
@@ -209,9 +207,25 @@ def _said_of_last(text: str, view: SessionView, lexicon: dict[str, LexiconEntry]
 
 
 # ---- helpers ------------------------------------------------------------------------------------------
+def _replayable(tool: str) -> bool:
+    """The same call makes sense on another part (``ToolSpec.restemmable``)."""
+    from bandmate.tools import default_registry
+
+    registry = default_registry()
+    return tool in registry and registry[tool].restemmable
+
+
+def _level_args(tool: str) -> frozenset[str]:
+    """The tool's arguments that scale with intensity, as its ``ToolSpec`` declares them."""
+    from bandmate.tools import default_registry
+
+    registry = default_registry()
+    return registry[tool].level_args if tool in registry else frozenset()
+
+
 def _previous_steps(view: SessionView) -> list[dict]:
     steps = view.previous.steps if view.previous is not None else view.last_turn
-    return [s for s in steps if s["tool"] in REPLAYABLE or
+    return [s for s in steps if _replayable(s["tool"]) or
             any(s["args"].get(a) is not None for a in STACKABLE.get(s["tool"], ()))]
 
 
@@ -219,7 +233,8 @@ def _stacks(step: dict, view: SessionView, lexicon: dict[str, LexiconEntry]) -> 
     """Applying the step again adds to it (dB levels, speed factors) rather than piling up an effect."""
     if step["tool"] in STACKABLE:
         return True
-    return bool(set(step["args"]) & LEVEL_ARGS) and not _scaled_args(step["tool"], view, lexicon) - LEVEL_ARGS
+    levels = _level_args(step["tool"])
+    return bool(set(step["args"]) & levels) and not _scaled_args(step["tool"], view, lexicon) - levels
 
 
 def _expected(view: SessionView) -> list[dict]:
@@ -243,7 +258,7 @@ def _entries(view: SessionView, lexicon: dict[str, LexiconEntry]) -> list[Lexico
 def _scaled_args(tool: str, view: SessionView, lexicon: dict[str, LexiconEntry]) -> set[str]:
     """The arguments that carry the size of the previous move: its recipes' ``scale`` args, or dB levels."""
     names = {n for e in _entries(view, lexicon) for r in e.recipe if r.tool == tool for n in r.scale}
-    return names or (LEVEL_ARGS if tool in ("eq", "gain") else set())
+    return names or set(_level_args(tool))
 
 
 def _limits(tool: str, view: SessionView, lexicon: dict[str, LexiconEntry]) -> dict[str, tuple[float, float]]:
@@ -274,9 +289,11 @@ def _ratio_scaled(tool: str, args: dict, names: set[str], ratio: float, limits: 
     return out, stuck
 
 
-def _level_scaled(args: dict, factor: float) -> dict:
+def _level_scaled(tool: str, args: dict, factor: float) -> dict:
+    levels = _level_args(tool)
+
     def scaled(k: str, v):
-        if k in LEVEL_ARGS and isinstance(v, (int, float)):
+        if k in levels and isinstance(v, (int, float)):
             return round(v * factor, 2)
         if k == "rate" and isinstance(v, (int, float)):
             return round(1 + (v - 1) * factor, 4)

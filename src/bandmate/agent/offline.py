@@ -300,7 +300,8 @@ class OfflinePlanner:
             return _clarify(f"You told me '{hit.term}' means '{hit.meaning}', but I can't turn that into an "
                             f"edit (forget it with `bandmate kb forget{number}`). What should change?", "default")
         calls, texts, expected, used = [], [], [], [f"correction:{hit.term}"]
-        for part in parts:
+        keep_out = [p.keep_out for p in parts if p.keep_out is not None]
+        for part in (p for p in parts if p.keep_out is None):
             invert = part.invert != flip
             if part.term is not None:
                 s, text, e, terms = self._from_term(self.kb.lexicon[part.term], clause, view, invert=invert)
@@ -317,6 +318,13 @@ class OfflinePlanner:
             calls += s
             expected += e
             texts.append(text)
+        for region in keep_out:  # "…, not more bass": the new reading adds nothing there
+            calls = [c.model_copy(update={"args": corrections.without_boosts_in(c.args, region)})
+                     if c.tool == "eq" else c for c in calls]
+            texts.append(f"Nothing boosted between {region[0]:g} and {region[1]:g} Hz, as you said.")
+        if not calls:
+            return _clarify(f"You told me '{hit.term}' means '{hit.meaning}', but I can't turn that into an "
+                            f"edit (forget it with `bandmate kb forget{number}`). What should change?", "default")
         return calls, said + " " + " ".join(texts), expected, used
 
     def _answer(self, clauses: list[Clause], view: SessionView, constraints: list[Constraint]) -> Plan:

@@ -94,5 +94,7 @@ def _words(a: dict) -> str:
     return "transient shaping, " + ", ".join(parts)
 
 
+# attack_db/sustain_db are not level_args: shaping twice is not the sum of the two (a follow-up "more" redoes
+# the turn bigger instead of stacking a second shaper)
 SPEC = ToolSpec(name="transient", Args=TransientArgs, Result=EffectResult, fn=transient, words=_words,
-                restemmable=True, level_args=frozenset({"attack_db", "sustain_db"}))
+                restemmable=True)
