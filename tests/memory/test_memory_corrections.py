@@ -53,6 +53,7 @@ def test_a_correction_is_retrieved_only_where_its_word_is_used(fresh_kb):
 
 @pytest.mark.parametrize(("word", "text", "expected"), [
     ("warm", "make it warmer", True), ("warm", "more warmth", True), ("bright", "brightness", True),
-    ("dense", "denser drums", True), ("warm", "a swarm of bees", False), ("air", "airplane noise", False)])
+    ("dense", "denser drums", True), ("warm", "a swarm of bees", False), ("air", "airplane noise", False),
+    ("roomy", "make it roomier", True), ("boomy", "the boominess", True), ("roomy", "a roomful", False)])
 def test_mentions_knows_plain_inflections(word, text, expected):
     assert mentions(word, text) is expected

@@ -212,5 +212,6 @@ def mentions(word: str, text: str) -> bool:
     """``text`` uses ``word`` or a plain inflection of it (bright: brighter, brightness; warm: warmth)."""
     w = word.strip().lower()
     stem = re.escape(w[:-1]) if w.endswith("e") else re.escape(w)
-    return bool(re.search(rf"(?<![\w-])(?:{re.escape(w)}(?:s|er|est|ness|th|en|ed|ly|y|ier)?|{stem}(?:er|est|ed|y))"
-                          rf"(?![\w-])", text.lower()))
+    y_forms = rf"|{re.escape(w[:-1])}(?:ier|iest|iness|ily)" if w.endswith("y") else ""  # roomy: roomier
+    return bool(re.search(rf"(?<![\w-])(?:{re.escape(w)}(?:s|er|est|ness|th|en|ed|ly|y|ier)?|{stem}(?:er|est|ed|y)"
+                          rf"{y_forms})(?![\w-])", text.lower()))
