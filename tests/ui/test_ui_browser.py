@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -72,12 +73,20 @@ def studio_url(tmp_path):
         _wait_healthy(url, proc)
         yield url
     finally:
-        proc.terminate()
+        # `bandmate ui` runs streamlit as a child: end the whole process group, or the server outlives the test
+        _signal_group(proc, signal.SIGTERM)
         try:
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
-            proc.kill()
+            _signal_group(proc, signal.SIGKILL)
         log.close()
+
+
+def _signal_group(proc: subprocess.Popen, sig: int) -> None:
+    try:
+        os.killpg(proc.pid, sig)
+    except (ProcessLookupError, PermissionError):
+        proc.send_signal(sig)
 
 
 @pytest.fixture
