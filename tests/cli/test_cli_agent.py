@@ -37,7 +37,8 @@ def test_plan_json_is_a_typed_plan(tmp_path):
     assert res.exit_code == 0, res.output
     plan = json.loads(res.stdout)
     assert plan["kind"] == "edit" and plan["steps"][0]["tool"] == "eq"
-    assert any(e["measure"] == "centroid_hz" and e["direction"] == "up" for e in plan["expected"])
+    # 'bright' is proved by the 2-8 kHz band it lifts (lexicon timbre.yaml)
+    assert any(e["measure"] == "band_db:2000-8000" and e["direction"] == "up" for e in plan["expected"])
 
 
 def test_show_prompt_prints_the_versioned_llm_prompt():
