@@ -34,7 +34,8 @@ def test_a_correction_is_read_by_either_planner(offline_planner, kb, band_view):
 
 
 def test_a_correction_with_nothing_to_correct_changes_nothing(offline_planner, kb, store):
-    agent = Agent(planner=offline_planner, registry=default_registry(), kb=kb)
+    # a user of its own: the knowledge base lives for the whole run and other tests read 'bright'
+    agent = Agent(planner=offline_planner, registry=default_registry(), kb=kb, user="dora")
     res = agent.turn("no, by bright I mean more presence around 3 kHz", None, store=store)
     assert res.plan.kind == "answer" and "nothing to correct" in res.message
     assert store.list_sessions() == []

@@ -81,7 +81,9 @@ def test_ambiguous_request_asks_back_without_touching_the_session(agent, band):
     assert band.head.id == 1
 
 
-def test_correction_is_learned_for_that_user_only(agent, band, kb, offline_planner, band_view):
+def test_correction_is_learned_for_that_user_only(band, kb, offline_planner, band_view):
+    # a user of its own: the knowledge base lives for the whole run, and 'ana' reads 'warm' in other tests
+    agent = Agent(planner=offline_planner, registry=default_registry(), kb=kb, user="cora")
     first = agent.turn("make the keys warm", band)
     assert "eq" in first.plan.tools()
     res = agent.turn("no, by warm I mean less bright, not more bass", band)
@@ -95,7 +97,7 @@ def test_correction_is_learned_for_that_user_only(agent, band, kb, offline_plann
     assert "Nothing boosted between 20 and 250 Hz" in res.message
     assert any(t.startswith("correction:") for t in res.plan.terms)
     # next time, for this user, the correction wins retrieval; another user still gets the lexicon
-    assert kb.retrieve("warm", user="ana")[0].source == "correction"
+    assert kb.retrieve("warm", user="cora")[0].source == "correction"
     assert kb.retrieve("warm", user="ben")[0].source != "correction"
     other = offline_planner.plan("make the keys warm", band_view, user="ben")
     assert not any(t.startswith("correction:") for t in other.terms)
