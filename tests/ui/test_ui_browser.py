@@ -108,11 +108,12 @@ def browser(tmp_path):
 
 # ---- driving the page ------------------------------------------------------------------------------
 def _wait(driver, cond, timeout_s: float, what: str):
-    from selenium.common.exceptions import TimeoutException
+    from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    try:
-        return WebDriverWait(driver, timeout_s, poll_frequency=0.5).until(cond)
+    try:  # a rerun may replace an element between finding it and reading it: look again on the next poll
+        return WebDriverWait(driver, timeout_s, poll_frequency=0.5,
+                             ignored_exceptions=(StaleElementReferenceException,)).until(cond)
     except TimeoutException:
         _shot(driver, "timeout")
         raise AssertionError(f"waited {timeout_s:.0f} s for {what}; see test-artifacts/timeout.png") from None

@@ -48,11 +48,11 @@ def _session_list() -> None:
     labels = {"": "➕ New session"}
     for s in sessions:
         when = dt.datetime.fromtimestamp(s.created_at).strftime("%b %d %H:%M")
-        labels[s.id] = f"{s.name[:28]} · v{s.head} · {when}"
+        labels[s.id] = f"{s.name[:28]} · {when}"  # no version number: a turn later in this run moves it
     ids = list(labels)
     current = ss.session_id if ss.session_id in labels else ""
-    # No key: the labels (heads, new sessions) are part of the widget's identity, so when they change the
-    # box is drawn afresh on the open session with its new label instead of keeping a stale one.
+    # No key: the labels (new sessions) are part of the widget's identity, so when they change the box is
+    # drawn afresh on the open session instead of keeping a stale list.
     picked = st.selectbox("Session", ids, index=ids.index(current), format_func=labels.get,
                           help="Every session is saved; pick one to reopen it")
     if picked != current:
@@ -84,7 +84,8 @@ def side_panel(turns) -> None:
     listen, abtab, hist, dl = st.tabs(["🎧 Listen", "🅰🅱 A/B", "🌳 History", "⬇ Download"])
     with listen:
         head = session.head
-        st.markdown(f"**Version {head.id}** · {_state_line(head.state)}")
+        line = _state_line(head.state)
+        st.markdown(f"**Version {head.id}**" + (f" · {line}" if line else ""))
         players.mix_player(session, key="main")
         region = st.session_state.region
         if region:
@@ -116,6 +117,7 @@ def studio() -> None:
     chat.run_pending()
     session = state.session()
     turns = chat.transcript()
+    sent = (st.session_state.get("prompt") or "").strip()  # the chat box's request, if one was sent this run
     if session is None:
         chat.show(turns)
         start_screen()
@@ -123,16 +125,18 @@ def studio() -> None:
         left, right = st.columns([11, 9], gap="medium")
         with left:
             st.markdown(f"#### {session.store.info(session.id).name}")
-            if not turns:
+            if not turns and not sent:
                 st.caption("Ask for a change, a question about the music, or “undo”.")
             chat.show(turns)
+            if sent:  # run it below the conversation and draw its reply and the panel in this same run
+                view = chat.send_here(*chat.with_region(sent))
+                if view is None or view.session_id not in (None, session.id):
+                    st.rerun()  # nothing was sent (another tab moved the session), or a new session began
+                turns = chat.transcript()
         with right:
-            if st.session_state.get("prompt"):  # a request is being sent: this run ends in a rerun that
-                st.caption("Working on your request…")  # draws the new version, so skip drawing the old one
-            else:
-                side_panel(turns)
+            side_panel(turns)
     prompt = st.chat_input("Describe what you want… (select a region and say “quieter here”)", key="prompt")
-    if prompt:
+    if prompt and session is None:  # the first request makes the session: draw the studio around it
         chat.submit(*chat.with_region(prompt.strip()))
         st.rerun()
 

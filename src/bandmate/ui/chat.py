@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-import time
+from concurrent.futures import wait
 
 import streamlit as st
 
@@ -34,12 +34,14 @@ def submit(request: str, shown: str | None = None) -> bridge.TurnView | None:
         state.saw_head()
         return None
     session = state.session()
+    # The turn starts before the status box is drawn: drawing one waits 50 ms (Streamlit's own pause so the
+    # browser renders it before its first update), and the turn should not wait with it.
+    future = _start(res, request, session, shown) if res.agent_ready else None
     with st.status("Working on it…", expanded=True) as status:
-        if not res.agent_ready:
+        if future is None:
             status.write("Loading the knowledge base and models (once per server)…")
-        agent = state.agent()
+            future = _start(res, request, session, shown)
         status.write("Understanding the request and planning…")
-        future = res.turns.submit(bridge.run_turn, agent, request, session, store=res.store, shown=shown)
         _follow(future, session, status)
         view = future.result()
         label = "Done" if not view.error else "Could not finish"
@@ -49,11 +51,26 @@ def submit(request: str, shown: str | None = None) -> bridge.TurnView | None:
     return view
 
 
+def _start(res, request: str, session, shown: str | None):
+    return res.turns.submit(bridge.run_turn, state.agent(), request, session, store=res.store, shown=shown)
+
+
+def send_here(request: str, shown: str | None = None) -> bridge.TurnView | None:
+    """Send a request in an open session and draw the exchange where it stands: no second page run."""
+    with st.chat_message("user"):
+        st.markdown(shown or request)
+    with st.chat_message("assistant", avatar="🎛️"):
+        view = submit(request, shown)
+        if view is not None:
+            _reply(view, latest=True, recent=True)
+    return view
+
+
 def _follow(future, session, status) -> None:
     """Show each version the turn commits as it lands (the tools record one per step)."""
     seen = session.head.id if session is not None else None
     while not future.done():
-        time.sleep(0.05)  # a cheap read of the head; a longer nap would add its half to every turn
+        wait([future], timeout=0.05)  # wakes the moment the turn ends; meanwhile a cheap read of the head
         if session is None:
             continue
         head = session.store.info(session.id).head
