@@ -7,7 +7,9 @@ the studio's path and, inside it, the time of ``Agent.turn``; the overhead is th
 - page: one whole Streamlit rerun that sends the request (``AppTest``: the script, the status box's
   polling, rendering the transcript and players), minus the turn. The browser's own drawing is not in it.
 Wall time on a shared machine swings with its load; ``cpu_p50_ms`` (process CPU time of the run minus
-that of ``Agent.turn``) is what the studio itself spends. The issue's budget is 200 ms per turn. Run: ``python -m benchmarks.bench_studio [--quick] [--json PATH]``.
+that of ``Agent.turn``) is what the studio itself spends. The issue's budget is 200 ms per turn.
+- open: headless Chromium opens the page until the chat box takes input (budget 3 s), on a fresh server
+  and again in later tabs; skipped without chromium, chromedriver and selenium. Run: ``python -m benchmarks.bench_studio [--quick] [--json PATH]``.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ MAKE = "a dreamy lo-fi loop in F major at 80 bpm with drums, bass and keys, 4 ba
 EDITS = ["make the bass warmer", "the drums are too loud", "a bit more reverb on the keys", "make it brighter",
          "what key is this in?", "make the keys quieter", "less boomy bass", "more punch on the drums"]
 BUDGET_MS = 200.0
+OPEN_BUDGET_MS = 3000.0  # the page is interactive within 3 s of opening
 
 
 class _Timed:
@@ -126,6 +129,70 @@ def page_overhead(home: Path, requests: list[str]) -> dict[str, list[float]]:
         Agent.turn = bare
 
 
+def page_open(home: Path, opens: int = 3) -> dict[str, list[float]] | str:
+    """Opening the studio in headless Chromium until the chat box takes input: a fresh server's first tab,
+    then later tabs. Returns the times, or why it could not run (no browser here)."""
+    import os
+    import shutil
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import urllib.request
+
+    chromium, driver_bin = shutil.which("chromium") or shutil.which("chromium-browser"), shutil.which("chromedriver")
+    try:
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+        from selenium.webdriver.common.by import By
+        from selenium.webdriver.support.ui import WebDriverWait
+    except ImportError:
+        return "skipped: selenium is not installed"
+    if not (chromium and driver_bin):
+        return "skipped: chromium / chromedriver not installed"
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
+    env = dict(os.environ, BANDMATE_HOME=str(home))
+    proc = subprocess.Popen([sys.executable, "-m", "bandmate.surfaces.cli", "ui", "--port", str(port)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = chromium
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1440,1000",
+                 f"--user-data-dir={home / 'chromium-profile'}"):
+        opts.add_argument(flag)
+    browser = None
+    try:
+        t0 = time.perf_counter()
+        while time.perf_counter() - t0 < 120:
+            try:
+                with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
+                    if r.read().strip() == b"ok":
+                        break
+            except OSError:
+                time.sleep(0.1)
+        serve_s = time.perf_counter() - t0
+        browser = webdriver.Chrome(service=Service(executable_path=driver_bin), options=opts)
+        got: dict[str, list[float]] = {"wall": [], "cpu": [], "turn": [], "serve": [serve_s]}
+        for _ in range(opens):
+            browser.get("about:blank")
+            t0 = time.perf_counter()
+            browser.get(url)
+            WebDriverWait(browser, 60, poll_frequency=0.02).until(
+                lambda d: d.find_element(By.CSS_SELECTOR, "[data-testid='stChatInputTextArea']").is_enabled())
+            got["wall"].append(time.perf_counter() - t0)
+        return got
+    finally:
+        if browser is not None:
+            browser.quit()
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=20)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            proc.kill()
+
+
 def run(quick: bool = False) -> list[dict[str, Any]]:
     requests = EDITS[:3] if quick else EDITS
     root = Path(tempfile.mkdtemp(prefix="bandmate-bench-studio-"))
@@ -140,6 +207,18 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
         rows.append(_row("studio page rerun (per turn)", page,
                          f"AppTest rerun sending the request, minus Agent.turn; p50 wall "
                          f"{'within' if p50 <= BUDGET_MS else 'OVER'} the {BUDGET_MS:.0f} ms budget"))
+    opened = page_open(root / "open")
+    if isinstance(opened, str):
+        rows.append({"what": "open the page (to the chat box)", "n": 0, "note": opened})
+    else:
+        ms = [t * 1000 for t in opened["wall"]]
+        first, later = ms[0], ms[1:]
+        rows.append({"what": "open the page: a fresh server's first tab", "n": 1, "p50_ms": first,
+                     "note": f"headless Chromium, until the chat box takes input (server up in "
+                             f"{opened['serve'][0]:.1f} s); budget {OPEN_BUDGET_MS / 1000:.0f} s"})
+        rows.append({"what": "open the page: another tab", "n": len(later), "p50_ms": _pct(later, 0.5),
+                     "p95_ms": _pct(later, 0.95), "mean_ms": statistics.fmean(later),
+                     "note": "the knowledge base and models are already loading or loaded (once per server)"})
     return rows
 
 
