@@ -234,3 +234,19 @@ def test_studio_in_a_real_browser(studio_url, browser, tmp_path):
     assert "as intended" in edit, edit
     assert _players_ready(browser) >= 1
     _shot(browser, "studio-upload-edit")
+
+    # Stop: a request that separates the recording first (seconds), stopped while it runs, keeps nothing
+    from bandmate.memory.store import Store
+
+    store = Store(tmp_path / "studio-home")
+    (info,) = [s for s in store.list_sessions() if s.name.startswith("vibe_ace_excerpt")]
+    head = store.info(info.id).head
+    _send(browser, "make the vocals warmer")
+    # the studio's own Stop (Streamlit's toolbar has one too, which ends the page run without a new one)
+    stop = _wait(browser, lambda d: d.find_element(By.CSS_SELECTOR, ".st-key-stop-turn button"), 60,
+                 "the Stop button")
+    stop.click()
+    _wait(browser, lambda d: "nothing of it was kept" in d.find_element(By.TAG_NAME, "body").text, 120,
+          "the page to say the request was stopped")
+    assert store.info(info.id).head == head  # the separation the turn made was not kept
+    _shot(browser, "studio-stopped")

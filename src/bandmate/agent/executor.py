@@ -6,6 +6,7 @@ once more or undo is ``agent.verify``; its results are kept on the ``Execution``
 
 from __future__ import annotations
 
+import threading
 import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -42,10 +43,12 @@ def keeps_dynamics(plan: Plan) -> bool:
 
 
 def execute(plan: Plan, session: Session, registry: Registry, *, settings: Settings | None = None,
-            backends: Backends | None = None, turn: str | None = None) -> Execution:
+            backends: Backends | None = None, turn: str | None = None,
+            cancel: threading.Event | None = None) -> Execution:
     """Run every step in order; stop at the first failure (that step leaves no version behind).
 
     Every version the plan makes carries one turn id, so a follow-up ("a bit more") can find them.
+    ``cancel``: once set, the running step commits nothing and no further step starts.
     """
     ex = Execution(turn=turn or uuid.uuid4().hex[:8])
     turn = ex.turn
@@ -54,7 +57,7 @@ def execute(plan: Plan, session: Session, registry: Registry, *, settings: Setti
             ex.outcomes.append(run_tool(registry, step.tool, step.args, store=session.store,
                                         session_id=session.id, settings=settings, backends=backends,
                                         note=step.why, turn=turn, allow_clipping=plan.allow_clipping,
-                                        keep_dynamics=keeps_dynamics(plan)))
+                                        keep_dynamics=keeps_dynamics(plan), cancel=cancel))
         except BandmateError as err:
             ex.failed_step, ex.error = i, f"step {i + 1} ({step.tool}) failed: {err}"
             break

@@ -14,6 +14,7 @@ audio the user last heard.
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -28,11 +29,16 @@ from bandmate.agent.planner import Planner
 from bandmate.agent.verify import Verdict, decide, report_lines, verify
 from bandmate.agent.view import SessionView
 from bandmate.core import measures
-from bandmate.core.errors import BandmateError
+from bandmate.core.errors import BandmateError, ToolCancelled
 from bandmate.memory.session import Session, TurnRecord
 
 __all__ = ["CORRECTION_RE", "Agent", "TurnResult"]
 RANGE_ARGS = ("start_bar", "end_bar", "start_s", "end_s")
+STOPPED = "Stopped: "
+
+
+def _set(cancel: threading.Event | None) -> bool:
+    return cancel is not None and cancel.is_set()
 
 
 @dataclass
@@ -74,8 +80,13 @@ class Agent:
     # which reset it (the studio's per-profile agents) keep working.
     last_request: dict[str, str] = field(default_factory=dict)
 
-    def turn(self, request: str, session: Session | None, *, store=None) -> TurnResult:
-        """Answer one request. With ``session=None`` (a new chat) the plan must start by creating one."""
+    def turn(self, request: str, session: Session | None, *, store=None,
+             cancel: threading.Event | None = None) -> TurnResult:
+        """Answer one request. With ``session=None`` (a new chat) the plan must start by creating one.
+
+        ``cancel`` (the studio's Stop): once set, the running tool commits nothing, no further step runs,
+        and every version this turn already made is left behind: the session is as it was before it.
+        """
         turn_id = uuid.uuid4().hex[:8]  # every version this request makes carries it
         t0 = time.perf_counter()
         view = SessionView.of(session) if session is not None else SessionView()
@@ -89,16 +100,19 @@ class Agent:
                                              "tell me what you meant.", plan_s=plan_s)
         created = None
         if session is None:
-            session, plan, created = self._create(plan, store)
+            try:
+                session, plan, created = self._create(plan, store, cancel)
+            except ToolCancelled:
+                return TurnResult(request, plan, STOPPED + "nothing was made.", plan_s=plan_s)
             if session is None:
                 return TurnResult(request, plan, plan.text() or plan.explanation, plan_s=plan_s)
-        res = self._run(request, plan, session, view, turn_id)
-        if plan.replan and res.execution is not None and res.execution.ok:
+        res = self._run(request, plan, session, view, turn_id, cancel)
+        if plan.replan and res.execution is not None and res.execution.ok and not _set(cancel):
             first, prepared = res.message, plan
             t1 = time.perf_counter()
             plan = self.planner.plan(request, SessionView.of(session), user=self.user)
             plan_s += time.perf_counter() - t1
-            again = self._run(request, plan, session, view, turn_id)
+            again = self._run(request, plan, session, view, turn_id, cancel)
             if plan.kind == "clarify" and "separate" in prepared.tools():
                 # a question instead of an edit (the part is only bleed …): the turn leaves no new version
                 session.checkout(res.version_before)
@@ -115,8 +129,20 @@ class Agent:
             rest = res.message if plan.steps else "\n".join(f"Note: {n}" for n in plan.notes)
             res.message = "\n".join(x for x in (summary, rest) if x)
             res.version_before = None
+        if _set(cancel):
+            self._stopped(res, session, 1 if created is not None else res.version_before)
         self._record(turn_id, request, plan, res, session)
         return res
+
+    @staticmethod
+    def _stopped(res: TurnResult, session: Session, before: int | None) -> None:
+        """A stopped turn keeps nothing: back to the version it started from, and say so."""
+        if before is not None and session.head.id != before:
+            session.checkout(before)
+        res.version_after = session.head.id
+        res.message = STOPPED + f"nothing of this request was kept; the session is at version {session.head.id}."
+        if res.execution is not None and res.execution.error is None:
+            res.execution.error = "stopped by the user"
 
     @staticmethod
     def _record(turn_id: str, request: str, plan: Plan, res: TurnResult, session: Session) -> None:
@@ -142,7 +168,7 @@ class Agent:
             expected=[e.model_dump(mode="json") for e in plan.expected],
             error=ex.error if ex is not None else None))
 
-    def _create(self, plan: Plan, store):
+    def _create(self, plan: Plan, store, cancel: threading.Event | None = None):
         """Run a plan's first, session-creating step; return the new session and the remaining plan."""
         from bandmate.tools.run import run_tool
 
@@ -152,7 +178,7 @@ class Agent:
             raise ValueError("a store is needed to create a session")
         first = plan.steps[0]
         out = run_tool(self.registry, first.tool, first.args, store=store, session_id=None,
-                       settings=self.settings, backends=self.backends, user=self.user)
+                       settings=self.settings, backends=self.backends, user=self.user, cancel=cancel)
         session = Session(store, out.version.session_id)
         rest = plan.model_copy(update={"steps": plan.steps[1:]})
         if not rest.steps:
@@ -161,7 +187,7 @@ class Agent:
 
     # ---- kinds of plans ---------------------------------------------------------------------------
     def _run(self, request: str, plan: Plan, session: Session, view: SessionView,
-             turn: str | None = None) -> TurnResult:
+             turn: str | None = None, cancel: threading.Event | None = None) -> TurnResult:
         turn = turn or uuid.uuid4().hex[:8]
         before = session.head.id
         res = TurnResult(request, plan, plan.explanation, version_before=before, session_id=session.id)
@@ -175,17 +201,17 @@ class Agent:
                 res.message = ""
             elif plan.kind == "answer":
                 res.execution = execute(plan, session, self.registry, settings=self.settings,
-                                        backends=self.backends, turn=turn)
+                                        backends=self.backends, turn=turn, cancel=cancel)
                 res.answer = self._answer(request, plan, session, res.execution)
                 res.message = res.answer if res.execution.ok else res.execution.error
             elif plan.history is not None:  # redo the previous turn differently: undo it first
-                res.execution, verdict = self._replace_previous(plan, session, before, turn)
+                res.execution, verdict = self._replace_previous(plan, session, before, turn, cancel)
                 res.adjusted = verdict.adjusted
                 res.message = self._report(plan, res.execution, verdict)
             else:
                 res.execution = execute(plan, session, self.registry, settings=self.settings,
-                                        backends=self.backends, turn=turn)
-                verdict = self._verify(plan, session, res.execution, before)
+                                        backends=self.backends, turn=turn, cancel=cancel)
+                verdict = self._verify(plan, session, res.execution, before, cancel)
                 res.adjusted = verdict.adjusted
                 res.message = self._report(plan, res.execution, verdict)
         except BandmateError as err:
@@ -204,12 +230,13 @@ class Agent:
         step = session.head.step.get("tool", "?")
         return f"{plan.explanation} Now at version {v.id} (after '{step}')."
 
-    def _replace_previous(self, plan: Plan, session: Session, before: int, turn: str) -> tuple[Execution, Verdict]:
+    def _replace_previous(self, plan: Plan, session: Session, before: int, turn: str,
+                          cancel: threading.Event | None = None) -> tuple[Execution, Verdict]:
         """Undo the previous turn, run the plan in its place, and judge it against version ``before`` (what
         the user heard when asking). Wrong way or a failed step: back to ``before`` exactly."""
         session.undo_turn()
         ex = execute(plan.model_copy(update={"expected": []}), session, self.registry, settings=self.settings,
-                     backends=self.backends, turn=turn)
+                     backends=self.backends, turn=turn, cancel=cancel)
         measured = verify(plan, session, before, adjust=False).measured if ex.ok and session.head.id != before \
             else []
         ex.measured = measured
@@ -248,12 +275,13 @@ class Agent:
                 parts.append(answers.answer(topic, view, measured=bool(plan.steps), loudness_lufs=lufs, **rng))
         return " ".join(parts)
 
-    def _verify(self, plan: Plan, session: Session, ex: Execution, before: int) -> Verdict:
+    def _verify(self, plan: Plan, session: Session, ex: Execution, before: int,
+                cancel: threading.Event | None = None) -> Verdict:
         """Measure, judge and adjust once (``agent.verify``); the extra pass joins this turn's steps."""
 
         def run_again(redo: Plan) -> bool:
             again = execute(redo, session, self.registry, settings=self.settings, backends=self.backends,
-                            turn=ex.turn)
+                            turn=ex.turn, cancel=cancel)
             ex.outcomes += again.outcomes
             return again.ok
 

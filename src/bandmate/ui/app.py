@@ -145,6 +145,7 @@ def main() -> None:
     st.set_page_config(page_title="Bandmate studio", page_icon="🎛️", layout="wide")
     st.html(CSS)
     state.init()
+    chat.stop_interrupted()  # before anything is drawn from the store: the stopped turn leaves nothing
     page = sidebar()
     notice()
     if page == "Corrections":

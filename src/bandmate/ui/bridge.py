@@ -15,6 +15,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from bandmate.agent.turn import STOPPED
 from bandmate.core.errors import BandmateError, SessionChanged
 
 UNITS = {"band_db": "dB", "loudness_lufs": "LUFS", "crest_db": "dB", "centroid_hz": "Hz", "rolloff_hz": "Hz",
@@ -122,12 +123,13 @@ def agent_for(base, *, user: str, settings=None, planner: str = "offline", store
     return dataclasses.replace(base, user=user, last_request={})
 
 
-def run_turn(agent, request: str, session, *, store, shown: str | None = None) -> TurnView:
-    """``Agent.turn`` and nothing else; a Bandmate error or a bug becomes a TurnView with the error."""
+def run_turn(agent, request: str, session, *, store, shown: str | None = None, cancel=None) -> TurnView:
+    """``Agent.turn`` and nothing else; a Bandmate error or a bug becomes a TurnView with the error.
+    ``cancel``: a ``threading.Event`` the page sets when the user presses Stop."""
     t0 = time.perf_counter()
     before = session.head.id if session is not None else None
     try:
-        res = agent.turn(request, session, store=store)
+        res = agent.turn(request, session, store=store, cancel=cancel)
     except BandmateError as err:
         return TurnView(request, shown or request, kind="error", error=friendly(err), error_detail=str(err),
                         version_before=before, version_after=_head(session),
@@ -174,6 +176,9 @@ def view_of(res, store) -> TurnView:
     if plan.kind in ("answer", "history") and not plan.steps:
         v.understood = ""
     v.steps = _steps(plan.steps, outcomes)
+    if res.message.startswith(STOPPED):  # the user stopped it: nothing was kept, nothing went wrong
+        v.kind = "stopped"
+        return v
     if ex is not None:
         v.measured = [_measure(m) for m in ex.measured]
         if not ex.ok:

@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from concurrent.futures import wait
 
 import streamlit as st
@@ -34,25 +36,65 @@ def submit(request: str, shown: str | None = None) -> bridge.TurnView | None:
         state.saw_head()
         return None
     session = state.session()
+    cancel = threading.Event()
     # The turn starts before the status box is drawn: drawing one waits 50 ms (Streamlit's own pause so the
     # browser renders it before its first update), and the turn should not wait with it.
-    future = _start(res, request, session, shown) if res.agent_ready else None
+    future = _start(res, request, session, shown, cancel) if res.agent_ready else None
     with st.status("Working on it…", expanded=True) as status:
         if future is None:
             status.write("Loading the knowledge base and models (once per server)…")
-            future = _start(res, request, session, shown)
+            future = _start(res, request, session, shown, cancel)
+        running = st.session_state.running = Running(future, cancel, shown or request, res)
         status.write("Understanding the request and planning…")
-        _follow(future, session, status)
+        stop = status.empty()
+        stop.button("Stop", key="stop-turn", icon="⏹️", help="Stop this request: nothing it made is kept")
+        try:
+            _follow(future, session, status)
+        except BaseException:  # a click (Stop, or anything else) or the toolbar's stop ended this page run
+            running.stop()
+            raise
+        stop.empty()
         view = future.result()
         label = "Done" if not view.error else "Could not finish"
         status.update(label=f"{label} in {view.total_s:.1f} s", state="error" if view.error else "complete",
                       expanded=False)
+    st.session_state.running = None
     record(view)
     return view
 
 
-def _start(res, request: str, session, shown: str | None):
-    return res.turns.submit(bridge.run_turn, state.agent(), request, session, store=res.store, shown=shown)
+class Running:
+    """A turn in flight for one tab. When its page run is cut short, whichever comes first (that run on its
+    way out, or the next run) stops the turn, keeps its report in the transcript and leaves a notice."""
+
+    def __init__(self, future, cancel: threading.Event, what: str, res):
+        self.future, self.cancel, self.what, self.res = future, cancel, what, res
+        self._claimed, self._lock = False, threading.Lock()
+
+    def stop(self) -> None:
+        """Stop the turn and keep its report; touches no Streamlit element (the run may be ending)."""
+        self.cancel.set()
+        view = self.future.result()  # quick: the running tool's result is dropped and nothing more runs
+        with self._lock:
+            first, self._claimed = not self._claimed, True
+        if first and view.session_id:
+            self.res.transcripts.append(view.session_id, view)
+        st.session_state.notice = ("info", f"Stopped “{self.what}”: nothing of it was kept. Send it again to "
+                                           "redo it.")
+
+
+def stop_interrupted() -> None:
+    """At the start of a run: a turn whose page run was cut short by a click is stopped and reported."""
+    running, st.session_state.running = st.session_state.get("running"), None
+    if running is not None:
+        with st.spinner("Stopping…"):
+            running.stop()
+        state.saw_head()
+
+
+def _start(res, request: str, session, shown: str | None, cancel: threading.Event):
+    return res.turns.submit(bridge.run_turn, state.agent(), request, session, store=res.store, shown=shown,
+                            cancel=cancel)
 
 
 def send_here(request: str, shown: str | None = None) -> bridge.TurnView | None:
@@ -67,10 +109,17 @@ def send_here(request: str, shown: str | None = None) -> bridge.TurnView | None:
 
 
 def _follow(future, session, status) -> None:
-    """Show each version the turn commits as it lands (the tools record one per step)."""
+    """Show each version the turn commits as it lands (the tools record one per step), and the time so far.
+
+    Redrawing the clock every half second is also what lets Streamlit stop this run when the user clicks
+    Stop (it interrupts a run only when the run draws something)."""
     seen = session.head.id if session is not None else None
+    clock, t0, shown_s = status.empty(), time.perf_counter(), 0.0
     while not future.done():
         wait([future], timeout=0.05)  # wakes the moment the turn ends; meanwhile a cheap read of the head
+        if time.perf_counter() - t0 - shown_s >= 0.5:
+            shown_s = time.perf_counter() - t0
+            clock.caption(f"{shown_s:.0f} s")
         if session is None:
             continue
         head = session.store.info(session.id).head
@@ -118,6 +167,9 @@ def _reply(t: bridge.TurnView, *, latest: bool, recent: bool) -> None:
             st.code(t.error_detail or t.error, language=None)
     if t.kind == "clarify":
         _clarify(t)
+        return
+    if t.kind == "stopped":
+        st.info(t.message, icon="⏹️")
         return
     if t.understood:
         st.markdown(f"**Understood:** {t.understood}")

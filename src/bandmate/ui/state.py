@@ -63,7 +63,8 @@ def resources() -> Resources:
 
 # ---- per browser tab --------------------------------------------------------------------------------
 DEFAULTS = {"profile": "guest", "session_id": None, "seen_head": None, "region": None, "notice": None,
-            "correcting": None, "planner": "offline", "settings": None, "agents": {}, "ab_pick": None}
+            "correcting": None, "planner": "offline", "settings": None, "agents": {}, "ab_pick": None,
+            "running": None}
 
 
 def init() -> None:
