@@ -180,6 +180,42 @@ def test_warmer_and_louder_both_land_on_the_vocals(agent, band):
     assert loud and loud[0].expected.target == "vocals" and loud[0].after > loud[0].before
 
 
+def test_each_part_gets_its_own_edit_without_a_second_verb():
+    stems = ["drums", "bass", "keys", "vocals"]
+    bass, drums = parse("make the bass warmer and the drums quieter", stems)
+    assert (bass.stems, drums.stems) == (["bass"], ["drums"])
+    assert [c.stems for c in parse("warmer bass and quieter drums", stems)] == [["bass"], ["drums"]]
+    up, down = parse("turn the bass up and the drums down", stems)
+    assert down.text == "turn the drums down"  # the verb is the sentence's: 'down' is a level, not a filter
+    # a side that only names parts is one request on all of them
+    (both,) = parse("make the bass and drums quieter", stems)
+    assert both.stems == ["bass", "drums"]
+    (wet,) = parse("add reverb to the vocals and the keys", stems)
+    assert wet.stems == ["vocals", "keys"]
+
+
+@pytest.mark.parametrize("request_, expected", [
+    ("make the bass warmer and the keys brighter", [("eq", "bass"), ("eq", "keys")]),
+    ("turn the bass up and the drums down", [("gain", "bass"), ("gain", "drums")]),
+    ("the bass and drums are too loud", [("gain", "bass"), ("gain", "drums")]),
+    ("add reverb to the drums and keys", [("reverb", "drums"), ("reverb", "keys")]),
+    ("remove the drums and the bass", [("remove_stem", "drums"), ("remove_stem", "bass")]),
+])
+def test_every_named_part_is_edited(offline_planner, band_view, request_, expected):
+    plan = offline_planner.plan(request_, band_view)
+    got = [(s.tool, s.args.get("target") or s.args.get("stem")) for s in plan.steps]
+    assert got == expected, plan.text()
+    if request_.startswith("turn"):
+        assert [s.args["gain_db"] > 0 for s in plan.steps] == [True, False]
+    if "warmer" in request_:  # each part read with its own word
+        assert plan.steps[0].args["low_shelf_db"] > 0 > plan.steps[1].args["low_shelf_db"]
+
+
+def test_parts_read_together_stay_one_step(offline_planner, band_view):
+    plan = offline_planner.plan("keep only the drums and bass", band_view)
+    assert [s.tool for s in plan.steps] == ["extract_stem"] and plan.steps[0].args["also_keep"] == ["bass"]
+
+
 # ---- 4. a generation request is one request -------------------------------------------------------
 def test_a_generation_prompt_is_one_generate_call(offline_planner):
     from bandmate.agent.view import SessionView

@@ -8,6 +8,8 @@ intent exemplars and this user's corrections. A clause that matches nothing well
 
 from __future__ import annotations
 
+import dataclasses
+
 import re
 from dataclasses import replace
 
@@ -109,6 +111,8 @@ class OfflinePlanner:
                 unclear = unclear or part
                 continue
             s, text, e, used = part
+            for other in self._each_part(clause, s, view, user):  # "the bass and drums are too loud"
+                s, e, used, text = s + other[0], e + other[2], used + other[3], f"{text} And {other[1]}"
             steps += [c.model_copy(update={"clause": ci}) for c in s]
             expected += [x.model_copy(update={"clause": ci}) for x in e]
             texts.append(text)
@@ -128,6 +132,25 @@ class OfflinePlanner:
             notes += intents.unread_controls(" ".join(s.args.get("prompt", "") for s in steps if s.tool == "generate"))
         return Plan(kind="edit", steps=steps, explanation=" ".join([*ready.said, " Then ".join(texts)]).strip(), expected=expected,
                     planner=self.name, terms=terms, notes=notes, constraints=constraints)
+
+    def _each_part(self, clause: Clause, steps: list[ToolCall], view: SessionView, user: str) -> list[tuple]:
+        """A clause that names several parts and was planned on the first alone ("make the drums and bass
+        louder"): the same request planned on each other part it named."""
+        named = [x for x in clause.stems if x != "mix" and x in view.stems]
+        if len(named) < 2 or not steps:
+            return []
+        first, said = named[0], set()
+        for st in steps:
+            for value in st.args.values():
+                said |= set(value) if isinstance(value, list) else {value}
+        if not all(first in (st.args.get("target"), st.args.get("stem")) for st in steps) or said & set(named[1:]):
+            return []  # the plan already reads the parts together (keep only drums and bass, swap …)
+        out = []
+        for other in named[1:]:
+            part = self._clause(dataclasses.replace(clause, stems=[other]), view, user)
+            if not isinstance(part, Plan):
+                out.append(part)
+        return out
 
     # ---- one clause -------------------------------------------------------------------------------
     def _clause(self, clause: Clause, view: SessionView, user: str):

@@ -102,9 +102,38 @@ def split_sentences(text: str, *, weak: bool = True) -> list[list[str]]:
         pieces = re.split(rf"\s*(?:,\s*and|\band|,|\bplus|\balso)\s+(?=(?:{verbs})\b|(?:a bit|a little|much|more|less)\b)",
                           p) if weak else [p]
         kept = [x.strip(" ,.!?") for x in pieces if x and x.strip(" ,.!?")]
+        if weak:
+            kept = [c for x in kept for c in _split_parts(x)]
         if kept:
             out.append(kept)
     return out or [[t]]
+
+
+# words that say neither which part nor what should happen to it
+_FILLER = frozenset("make get turn give let can could you please i want need would like the a an my our its it "
+                    "is are be sound sounds this that no not oops sorry meant mean actually just only instead "
+                    "rather also both all too so well ok okay yes yeah hey".split())
+
+
+def _says_what(piece: str) -> bool:
+    """The piece names a part and says something about it ('the drums quieter'), not only a part."""
+    words = re.findall(r"[a-z][a-z'-]*", piece)
+    return bool(find_stems(piece)) and any(w not in _FILLER and w not in STEM_ALIASES for w in words)
+
+
+def _split_parts(piece: str) -> list[str]:
+    """'make the bass warmer and the drums quieter' is two edits, each with its own part; 'make the bass and
+    drums quieter' and 'add reverb to the vocals and the guitar' are one (a side only names parts)."""
+    for m in re.finditer(r"\s*(?:,\s*and|\band|,|\bbut)\s+", piece):
+        left, right = piece[:m.start()], piece[m.end():]
+        if re.match(r"(?:not|instead of|rather than)\b", right):  # "the keys, not the drums": a contrast
+            continue
+        if _says_what(left) and _says_what(right.split(" and ")[0].split(",")[0]):
+            verb = re.match(rf"(?:{'|'.join(ACTION_VERBS)})\b", left.strip())
+            if verb and not re.match(rf"(?:{'|'.join(ACTION_VERBS)})\b", right.strip()):
+                right = f"{verb.group(0)} {right.strip()}"  # "turn the bass up and the drums down"
+            return [left.strip(" ,"), *_split_parts(right)]
+    return [piece]
 
 
 def split_clauses(text: str, *, weak: bool = True) -> list[str]:
