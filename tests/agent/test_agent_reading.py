@@ -281,3 +281,27 @@ def test_a_clause_whose_steps_were_all_dropped_expects_no_change(offline_planner
     plan = offline_planner.plan("guitar sounds thin, fill it out", view)
     assert plan.kind == "edit" and plan.targets() == ["guitar"]
     assert {e.clause for e in plan.expected} <= {s.clause for s in plan.steps}
+
+
+# ---- 5. adding a part, the way people ask for one ---------------------------------------------------
+@pytest.mark.parametrize("request_, instrument", [
+    ("throw a vibraphone melody in", "vibraphone melody"),
+    ("write a lead synth hook", "lead synth hook"),
+    ("write a string part", "strings"),
+    ("bring some strings in", "strings"),
+])
+def test_a_new_part_is_added_not_asked_about(offline_planner, request_, instrument):
+    from bandmate.agent.view import SessionView
+
+    view = SessionView(stems=["drums", "bass", "keys"], duration_s=8.0, version=1)
+    plan = offline_planner.plan(request_, view)
+    assert plan.kind == "edit" and [s.tool for s in plan.steps if s.tool != "analyze"] == ["add_stem"], plan.text()
+    assert plan.steps[-1].args["instrument"] == instrument
+
+
+def test_a_prompt_with_a_comma_is_one_part(offline_planner):
+    from bandmate.agent.view import SessionView
+
+    view = SessionView(stems=["drums", "bass", "guitar"], duration_s=8.0, version=1)
+    plan = offline_planner.plan("write a new guitar part, power chords", view)
+    assert [(s.tool, s.args.get("stem")) for s in plan.steps] == [("replace_stem", "guitar")], plan.text()

@@ -36,7 +36,8 @@ CUES: list[tuple[str, str]] = [
     ("inpaint", r"\b(fill(?!\s+(it |them |that |the sound |the \w+ )?out)|breakdown|regenerate|redo (bar|bars|the)|variation|rewrite (bar|bars|the))\b"),
     ("continue", r"\b(extend|continue|keep going|make it longer|(?<!notes )longer|\d+ more bars|more bars|run on|"
                  r"twice as long|double the length|go on for|another (couple|few|\d+|two|four|eight)( of)? bars)\b"),
-    ("add_stem", r"\b(add|bring in|layer|throw in|introduce|put (a|an|some))\b"),
+    ("add_stem", r"\b(add|bring in|layer|throw in|introduce|put (a|an|some)|write (a|an|some)|"
+                 r"(throw|bring|drop) (a|an|some) [\w -]{1,30}? in)\b"),
     ("transpose", r"\b(transpose|key change|change the key|semitones?|half[- ]steps?|whole step|octave|"
                   r"pitch (it )?(up|down)|(minor|major|perfect) (second|third|fourth|fifth|sixth|seventh)|"
                   r"(up|down) an? (fourth|fifth|tritone))\b"),

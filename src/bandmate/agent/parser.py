@@ -118,7 +118,9 @@ _FILLER = frozenset("make get turn give let can could you please i want need wou
 def _says_what(piece: str) -> bool:
     """The piece names a part and says something about it ('the drums quieter'), not only a part."""
     words = re.findall(r"[a-z][a-z'-]*", piece)
-    return bool(find_stems(piece)) and any(w not in _FILLER and w not in STEM_ALIASES for w in words)
+    # 'power chords', 'a new beat': words that name a part only sometimes do not start a new edit
+    parts = find_stems(re.sub(r"\b(?:chords?|beats?|song|track|tune|music)\b", " ", piece))
+    return bool(parts) and any(w not in _FILLER and w not in STEM_ALIASES for w in words)
 
 
 def _split_parts(piece: str) -> list[str]:
@@ -392,12 +394,15 @@ def find_complaint(text: str) -> bool:
 
 
 def find_instrument(text: str) -> str | None:
-    m = re.search(r"\b(?:add|bring in|layer|put in|give me|throw in|introduce)\s+(?:an?\s+|some\s+|the\s+)?"
-                  r"([a-z][a-z -]{1,40}?)(?=\s+(?:in|on|at|for|from|over|under|to|during|that|which|with)\b|$)",
-                  normalise(text).rstrip(" .!?"))
+    t = normalise(text).rstrip(" .!?")
+    m = re.search(r"\b(?:add|bring in|layer|put in|give me|throw in|introduce|write)\s+(?:an?\s+|some\s+|the\s+)?"
+                  r"([a-z][a-z -]{1,40}?)(?=\s+(?:in|on|at|for|from|over|under|to|during|that|which|with)\b|$)", t) \
+        or re.search(r"\b(?:throw|bring|drop)\s+(?:an?|some)\s+([a-z][a-z -]{1,30}?)\s+in\b", t)  # "throw a … in"
     if not m:
         return None
     name = re.sub(r"\s+(instead|too|as well|please)$", "", m.group(1).strip())
+    name = re.sub(r"(?<=\w)\s+(part|line|track)$", "", name)  # "a string part" is strings
+    name = "strings" if name == "string" else name
     if name in EFFECT_NOUNS or name.split()[-1] in EFFECT_NOUNS:
         return None
     return name

@@ -34,12 +34,17 @@ def _scale_for(x: np.ndarray) -> float:
 
 def quantize(clip: Clip) -> Clip:
     """The clip exactly as it will read back from storage (24-bit with power-of-two headroom)."""
+    return _on_grid(clip)[0]
+
+
+def _on_grid(clip: Clip) -> tuple[Clip, np.ndarray, float]:
+    """(the clip as stored, its 24-bit integers (channels, frames) as exact floats, its headroom scale)."""
     scale = _scale_for(clip.samples)
     ints = np.clip(np.round(clip.samples / scale * _FULL), -_FULL, _FULL - 1)
     q = (ints / _FULL * scale).astype(np.float32)
-    if np.array_equal(q, clip.samples):
-        return clip
-    return Clip(q, clip.sample_rate, clip.provenance)
+    if _scale_for(q) != scale:  # the peak rounded onto a power of two: store it with that headroom
+        return _on_grid(Clip(q, clip.sample_rate, clip.provenance))
+    return (clip if np.array_equal(q, clip.samples) else Clip(q, clip.sample_rate, clip.provenance)), ints, scale
 
 
 def clip_key(clip: Clip) -> str:
@@ -123,17 +128,15 @@ class BlobStore:
         """Store ``clip`` (quantised) and return its key. Idempotent."""
         import soundfile as sf
 
-        clip = quantize(clip)
+        clip, ints, scale = _on_grid(clip)  # one rounding pass gives the key's samples and the file's
         key = clip_key(clip)
         d = self._dir(key)
-        if d.is_dir() and any(d.glob(f"{key}*.flac")):
-            return key
-        scale = _scale_for(clip.samples)
-        ints = (np.round(clip.samples.T / scale * _FULL).astype(np.int64).clip(-(2**23), 2**23 - 1)
-                .astype(np.int32) << 8)
         path = d / f"{key}.s{int(np.log2(scale))}.flac"
-        self._write_atomic(path, lambda tmp: sf.write(str(tmp), ints, clip.sample_rate,
-                                                      format="FLAC", subtype="PCM_24"))
+        if not (d.is_dir() and any(d.glob(f"{key}*.flac"))):
+            pcm = ints.T.astype(np.int32) << 8
+            self._write_atomic(path, lambda tmp: sf.write(str(tmp), pcm, clip.sample_rate,
+                                                          format="FLAC", subtype="PCM_24"))
+        _remember(str(path), clip.samples, clip.sample_rate)  # what decoding it would give, bit for bit
         return key
 
     def get_clip(self, key: str, provenance: str | None = None) -> Clip:
@@ -176,9 +179,15 @@ def _decoded(path: str) -> tuple[np.ndarray, int]:
     scale = 2.0 ** int(Path(path).name.split(".")[1][1:])
     ints, sr = sf.read(path, dtype="int32", always_2d=True)
     x = np.ascontiguousarray(((ints >> 8).astype(np.float64) / _FULL * scale).astype(np.float32).T)
+    return _remember(path, x, sr, copy=False)
+
+
+def _remember(path: str, samples: np.ndarray, sr: int, copy: bool = True) -> tuple[np.ndarray, int]:
+    x = np.array(samples, np.float32, copy=True) if copy else samples
     x.flags.writeable = False  # the cached copy itself is never handed out
     with _DECODED_LOCK:
         _DECODED[path] = (x, sr)
+        _DECODED.move_to_end(path)
         while sum(a.nbytes for a, _ in _DECODED.values()) > _DECODED_LIMIT_BYTES and len(_DECODED) > 1:
             _DECODED.popitem(last=False)
     return x, sr
