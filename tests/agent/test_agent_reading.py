@@ -305,3 +305,59 @@ def test_a_prompt_with_a_comma_is_one_part(offline_planner):
     view = SessionView(stems=["drums", "bass", "guitar"], duration_s=8.0, version=1)
     plan = offline_planner.plan("write a new guitar part, power chords", view)
     assert [(s.tool, s.args.get("stem")) for s in plan.steps] == [("replace_stem", "guitar")], plan.text()
+
+
+# ---- 6. tempo, level and frequency words, read the way they are meant --------------------------------
+def _view(stems=("drums", "bass", "keys", "strings"), bpm=128.0):
+    from bandmate.agent.view import SessionView
+    from bandmate.memory.state import StateTable
+
+    return SessionView(stems=list(stems), duration_s=16.0, state=StateTable(tempo_bpm=bpm, key="A minor"), version=3)
+
+
+@pytest.mark.parametrize("request_, target_bpm", [("drag it down to 72", 72.0), ("push it to 140", 140.0),
+                                                  ("its rushing, bring the tempo donw to 120", 120.0)])
+def test_a_tempo_said_without_bpm_is_the_target(offline_planner, request_, target_bpm):
+    plan = offline_planner.plan(request_, _view())
+    assert [(s.tool, s.args) for s in plan.steps] == [("time_stretch", {"target_bpm": target_bpm})], plan.text()
+
+
+@pytest.mark.parametrize("request_, slower", [("it's rushing", True), ("it feels like it's dragging", False)])
+def test_a_tempo_complaint_goes_the_other_way(offline_planner, request_, slower):
+    (step,) = offline_planner.plan(request_, _view()).steps
+    assert step.tool == "time_stretch" and (step.args["rate"] < 1) == slower
+
+
+def test_a_bare_number_is_not_a_tempo_when_it_is_something_else(offline_planner):
+    assert "time_stretch" not in offline_planner.plan("bring the bass up 3 db", _view()).tools()
+    assert "time_stretch" not in offline_planner.plan("trim it to 12 seconds", _view()).tools()
+
+
+def test_cut_it_after_bar_two_keeps_bars_one_and_two(offline_planner):
+    plan = offline_planner.plan("cut it after bar 2 and put a short fade on the end", _view())
+    assert [s.tool for s in plan.steps] == ["trim", "fade"] and plan.steps[0].args == {"end_bar": 2}
+
+
+def test_a_part_and_a_direction_is_its_level(offline_planner):
+    plan = offline_planner.plan("bass up a bit and the keys down a bit", _view())
+    assert [(s.tool, s.target, s.args["gain_db"] > 0) for s in plan.steps] == [("gain", "bass", True),
+                                                                           ("gain", "keys", False)]
+
+
+@pytest.mark.parametrize("request_, target, key, sign, band", [
+    ("the keys have too much low end, they're fighting the bass", "keys", "low_shelf_db", -1, "band_db:60-250"),
+    ("more mids in the strings", "strings", "peak1_db", +1, "band_db:500-2000"),
+    ("tame the highs on the drums a bit", "drums", "high_shelf_db", -1, "band_db:6000-16000"),
+])
+def test_a_named_frequency_region_is_cut_or_lifted(offline_planner, request_, target, key, sign, band):
+    plan = offline_planner.plan(request_, _view())
+    (step,) = plan.steps
+    assert step.tool == "eq" and step.target == target and sign * step.args[key] > 0, plan.text()
+    assert [(e.measure, e.direction) for e in plan.expected] == [(band, "up" if sign > 0 else "down")]
+
+
+def test_a_part_named_as_a_reason_is_left_alone(offline_planner):
+    for request_, edited in [("turn the drums down so the piano comes through", ["drums"]),
+                             ("strings quieter pls, they're drowning the piano", ["strings"])]:
+        plan = offline_planner.plan(request_, _view())
+        assert plan.targets() == edited, plan.text()

@@ -118,10 +118,13 @@ def test_an_instrument_with_no_stem_and_no_carrier_asks_which(offline_planner, b
 
 def test_a_new_instrument_may_be_added_instead(offline_planner, band_view):
     view = SessionView(stems=["drums", "bass", "keys"], duration_s=16.0, state=band_view.state)
-    plan = offline_planner.plan("throw a vibraphone melody in", view)
+    # an edit of a part that is not there asks, offering to add it first ...
+    plan = offline_planner.plan("make the vibraphone brighter", view)
     assert plan.kind == "clarify" and plan.clarification.options[0] == "add a vibraphone", plan.text()
     add = offline_planner.plan(plan.clarification.options[0], view)
     assert add.tools() == ["add_stem"] and add.steps[0].args["instrument"] == "vibraphone"
+    # ... while asking for the part itself ("throw a … in") adds it
+    assert offline_planner.plan("throw a vibraphone melody in", view).tools() == ["add_stem"]
 
 
 def test_the_remainder_is_only_bleed_when_far_under_the_mix(offline_planner):

@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import re
 
-from bandmate.agent.parser import Clause
+from bandmate.agent import regions
+from bandmate.agent.parser import Clause, find_stems
 from bandmate.agent.plan import ExpectedChange, ToolCall
 from bandmate.agent.targets import as_bars, said_band, target_of
 from bandmate.agent.verify import NEW_STEM
 from bandmate.agent.view import SessionView
+
+# "bass up a bit", "the keys down a touch": a part and a direction, nothing else, is its level
+_PART_MOVED = r"^(?:the |my )?[\w-]+(?: [\w-]+)? {way}(?: (?:a )?(?:bit|touch|little|hair|tad|notch|smidge|lot))?$"
 
 # Intent -> regex cue on the normalised clause. Checked in this order; the first match wins.
 CUES: list[tuple[str, str]] = [
@@ -41,15 +45,18 @@ CUES: list[tuple[str, str]] = [
     ("transpose", r"\b(transpose|key change|change the key|semitones?|half[- ]steps?|whole step|octave|"
                   r"pitch (it )?(up|down)|(minor|major|perfect) (second|third|fourth|fifth|sixth|seventh)|"
                   r"(up|down) an? (fourth|fifth|tritone))\b"),
-    ("tempo", r"\b(bpm|tempo|faster|slower|speed (it )?up|slow (it )?down|uptempo|half[- ]?speed|double[- ]?time)\b"),
+    ("tempo", r"\b(bpm|tempo|faster|slower|speed (it )?up|slow (it )?down|uptempo|half[- ]?speed|double[- ]?time|"
+              r"rushing|rushed|rushes|dragging|drags|too fast|too slow|sluggish)\b"),
     ("trim", r"\b(trim|cut off|chop off|shorten|cut the (first|last|intro|outro)|"
-             r"cut (it|this|the song|the loop|the track) (down )?to|start (the song|it|the track|the loop) (at|from) bar)\b"),
+             r"cut (it|this|the song|the loop|the track) (down )?to|start (the song|it|the track|the loop) (at|from) bar|"
+             r"(cut|end|stop) (it|this|the song|the loop|the track|everything) (off )?after (bar|the))\b"),
     ("fade", r"\bfade[sd]? ?(in|out|up|down)?\b"),
     ("pan", r"\bpan\b|\b(to|on) the (left|right)\b|\bcent(er|re) the\b|\bhard (left|right)\b"),
+    ("region", regions.CUE),
     ("louder", r"\bmore (of )?(the )?(?!space|reverb|room|air|width|depth|punch|warmth|glue|energy)\w+ in the mix\b|\b(louder|turn (it |them |the \w+ )?up|bring (it |them |the \w+ )?up|boost the level|"
-               r"push (it |the \w+ )?(up|forward)|can't hear|cannot hear|buried)\b"),
+               r"push (it |the \w+ )?(up|forward)|can't hear|cannot hear|buried)\b|" + _PART_MOVED.format(way="up")),
     ("quieter", r"\b(quieter|softer(?![,\s]+(\w+\s+)?(tone|sound|timbre|attack))|turn (it |them |the \w+ )?down|bring (it |them |the \w+ )?down|too loud|"
-                r"drowning)\b"),
+                r"drowning|take (it |them |the \w+ )?down)\b|" + _PART_MOVED.format(way="down")),
     ("generate", r"\b(start over|from scratch|new (song|track|loop|beat|idea)|generate|compose|"
                  r"make me an?|give me an?|create an?|write an?)\b"),
 ]
@@ -71,6 +78,8 @@ def cue_intent(clause: Clause, view: SessionView) -> str | None:
                 if _is_instrument(clause.instrument):
                     return "add_stem"  # "add a guitar instead" when there is no guitar to replace
                 continue
+            if intent == "tempo" and clause.stems and not re.search(r"\b(bpm|tempo|faster|slower|speed|slow)\b", t):
+                continue  # "the drums are dragging": the player's timing, not the song's tempo
             if intent == "generate" and not view.empty and not re.search(
                     r"start over|from scratch|scrap|new (song|track|loop|beat|idea|groove)|\bme (a|an|\d)", t):
                 continue
@@ -313,7 +322,12 @@ def _build_tempo(c, v):
         args = {"target_bpm": float(c.tempo_bpm)}
         how = f"from {cur:g} to {c.tempo_bpm:g} BPM"
     else:
-        slower = bool(re.search(r"slow|down|half", c.text))
+        if re.search(r"\b(rush\w*|too fast|too quick)\b", c.text):  # a complaint says which way to go
+            slower = True
+        elif re.search(r"\b(dragging|drags|too slow|sluggish)\b", c.text):
+            slower = False
+        else:
+            slower = bool(re.search(r"slow|down|half", c.text))
         rate = 1 - 0.08 * c.intensity if slower else 1 + 0.08 * c.intensity
         rate = 0.5 if "half" in c.text else 2.0 if "double" in c.text else rate
         args = {"rate": round(rate, 3)}
@@ -332,6 +346,8 @@ def _build_trim(c, v):
         args = {"end_bar": r["start_bar"] - 1} if "start_bar" in r else {"end_s": r.get("start_s", total)}
     elif "start_bar" in r and re.search(r"\bstart\b.*\b(at|from) bar", c.text):  # "start the song at bar 2"
         args = {"start_bar": r["start_bar"]}
+    elif "end_bar" in r and re.search(r"\bafter (bar|the)\b", c.text):  # "cut it after bar 2": keep bars 1-2
+        args = {"end_bar": r["end_bar"]}
     elif "bars" in c.numbers and re.search(r"\bcut\b.*\bto\b", c.text):  # "cut it to 2 bars"
         args = {"end_bar": int(c.numbers["bars"])} if v.state.tempo_bpm else {"end_s": round(total / 2, 3)}
     elif "intro" in c.text:
@@ -402,6 +418,12 @@ def _build_louder(c, v):
 
 def _build_quieter(c, v):
     return _build_level(c, v, -1)
+
+
+def _build_region(c, v):
+    # 'low end' and 'sub' also name the bass: in "too much low end on the keys" they name the region only
+    named = [x for x in find_stems(re.sub(rf"\b(?:{regions.NAMES})\b", " ", c.text), v.stems) if x in v.stems]
+    return regions.build(c, v, named[0] if named else target_of(c, v), bar_args(c, v), exp)
 
 
 def _build_eq_exact(c, v):

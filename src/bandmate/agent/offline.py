@@ -9,7 +9,6 @@ intent exemplars and this user's corrections. A clause that matches nothing well
 from __future__ import annotations
 
 import dataclasses
-
 import re
 from dataclasses import replace
 
@@ -17,7 +16,7 @@ from bandmate.agent import corrections, intents, targets
 from bandmate.agent.constraints import enforce, read_constraints
 from bandmate.agent.followups import followup_plan
 from bandmate.agent.intent_matcher import IntentMatcher, neutral
-from bandmate.agent.parser import Clause, parse, resolve_stem
+from bandmate.agent.parser import Clause, coordinated, parse, resolve_stem
 from bandmate.agent.plan import (
     AskedRange,
     Clarification,
@@ -115,10 +114,12 @@ class OfflinePlanner:
                 s, e, used, text = s + other[0], e + other[2], used + other[3], f"{text} And {other[1]}"
             steps += [c.model_copy(update={"clause": ci}) for c in s]
             expected += [x.model_copy(update={"clause": ci}) for x in e]
-            texts.append(text)
+            texts.append((ci, text))
             terms += used
         if not steps and unclear is not None:
             return unclear.model_copy(update={"constraints": constraints})
+        if any(s.tool == "time_stretch" and "target_bpm" in s.args for s in steps):  # a stated tempo is the
+            steps = [s for s in steps if s.tool != "time_stretch" or "target_bpm" in s.args]  # request's own
         steps = _separate_first(steps, view)
         steps, dropped = self._validate(steps)
         notes += dropped
@@ -130,13 +131,14 @@ class OfflinePlanner:
         expected = [e for e in expected if e.clause in {s.clause for s in steps}]  # a dropped clause expects nothing
         if any(s.tool == "generate" for s in steps):
             notes += intents.unread_controls(" ".join(s.args.get("prompt", "") for s in steps if s.tool == "generate"))
-        return Plan(kind="edit", steps=steps, explanation=" ".join([*ready.said, " Then ".join(texts)]).strip(), expected=expected,
+        return Plan(kind="edit", steps=steps, explanation=" ".join([*ready.said, " Then ".join(
+                        t for ci, t in texts if ci in {s.clause for s in steps})]).strip(), expected=expected,
                     planner=self.name, terms=terms, notes=notes, constraints=constraints)
 
     def _each_part(self, clause: Clause, steps: list[ToolCall], view: SessionView, user: str) -> list[tuple]:
         """A clause that names several parts and was planned on the first alone ("make the drums and bass
         louder"): the same request planned on each other part it named."""
-        named = [x for x in clause.stems if x != "mix" and x in view.stems]
+        named = coordinated(clause.text, [x for x in clause.stems if x != "mix" and x in view.stems])
         if len(named) < 2 or not steps:
             return []
         first, said = named[0], set()

@@ -123,6 +123,23 @@ def _says_what(piece: str) -> bool:
     return bool(parts) and any(w not in _FILLER and w not in STEM_ALIASES for w in words)
 
 
+def coordinated(text: str, stems: list[str]) -> list[str]:
+    """The parts of ``stems`` said together with the first as one list ('the bass and drums', 'drums, bass
+    & keys'), in order; a part named elsewhere ('so the piano comes through') is not in it."""
+    if not stems:
+        return []
+    t = normalise(text)
+    said = [(m.start(), m.end(), find_stems(m.group(0))) for m in re.finditer(r"[a-z][a-z-]*", t)]
+    said = [(a, b, found[0]) for a, b, found in said if found and found[0] in stems]
+    together = [stems[0]]
+    for (_, end, first), (start, _, second) in zip(said, said[1:], strict=False):
+        joined = re.fullmatch(r"\s*(?:,\s*(?:and\s+)?|and\s+|&\s*|plus\s+|as well as\s+)(?:the\s+|my\s+|our\s+)?",
+                              t[end:start])
+        if joined and first in together and second not in together:
+            together.append(second)
+    return together
+
+
 def _split_parts(piece: str) -> list[str]:
     """'make the bass warmer and the drums quieter' is two edits, each with its own part; 'make the bass and
     drums quieter' and 'add reverb to the vocals and the guitar' are one (a side only names parts)."""
@@ -130,6 +147,9 @@ def _split_parts(piece: str) -> list[str]:
         left, right = piece[:m.start()], piece[m.end():]
         if re.match(r"(?:not|instead of|rather than)\b", right):  # "the keys, not the drums": a contrast
             continue
+        if re.match(r"(?:they|they're|theyre|it|it's|its|he|she|so|because|cause|since|as|which|that|while|"
+                    r"when|where|until)\b", right):
+            continue  # "the keys are muddy, they're fighting the bass": a reason, not a second edit
         if _says_what(left) and _says_what(right.split(" and ")[0].split(",")[0]):
             verb = re.match(rf"(?:{'|'.join(ACTION_VERBS)})\b", left.strip())
             if verb and not re.match(rf"(?:{'|'.join(ACTION_VERBS)})\b", right.strip()):
@@ -273,6 +293,9 @@ def find_numbers(text: str) -> dict[str, float]:
         out["time_ms"] = float(m.group(1))
     if m := re.search(r"(\d+(?:\.\d+)?)\s*(?:bpm|beats per minute)", t):
         out["bpm"] = float(m.group(1))
+    elif (m := _BARE_TEMPO.search(t)) and 40 <= float(m.group(1)) <= 240 and (
+            _TEMPO_WORDS.search(t) or not find_stems(t)):
+        out["bpm"] = float(m.group(1))  # "drag it down to 72", "push it to 128": a tempo said without 'bpm'
     if m := re.search(rf"([+-]?\d+|{'|'.join(NUMBER_WORDS)})\s*(?:semi-?tones?|half[- ]steps?)", t):
         v = _num(m.group(1).lstrip("+")) if not m.group(1).startswith("-") else float(m.group(1))
         out["semitones"] = -v if re.search(r"\bdown\b", t) and v > 0 else v
@@ -391,6 +414,12 @@ def find_complaint(text: str) -> bool:
     if re.search(r"\b(make|more|needs?|want|could use|should be|add|give|not enough|lacks?|missing)\b", t):
         return False
     return bool(re.search(r"\b(is|are|sounds?|feels?|seems?|gets?|getting|'s|'re|been)\s+(?!not\b)\w+", t))
+
+
+# a bare number a tempo is set to: "to 72", not "to 3 dB", "to 8 bars" or "bar 12 to 16"
+_BARE_TEMPO = re.compile(r"(?<!bar )(?<!bars )(?<!\d )\b(?:to|at)\s+(\d{2,3}(?:\.\d+)?)\b(?!\s*(?:%|percent|db|hz|khz|k\b|ms|"
+                         r"s\b|sec|seconds?|bars?|beats?|semi|half|cents?|st\b|x\b|times))(?!\.\d)")
+_TEMPO_WORDS = re.compile(r"\b(tempo|speed|pace|drag|dragging|rush|rushing|push it|pull it|slow|faster|slower)\b")
 
 
 def find_instrument(text: str) -> str | None:
