@@ -361,3 +361,29 @@ def test_a_part_named_as_a_reason_is_left_alone(offline_planner):
                              ("strings quieter pls, they're drowning the piano", ["strings"])]:
         plan = offline_planner.plan(request_, _view())
         assert plan.targets() == edited, plan.text()
+
+
+def test_fade_the_keys_in_is_a_fade_in_and_is_measured(offline_planner):
+    plan = offline_planner.plan("fade the keys in over the first bar", _view(bpm=100.0))
+    (step,) = plan.steps
+    assert step.tool == "fade" and step.target == "keys" and step.args["fade_in_s"] == pytest.approx(2.4)
+    assert [(e.measure, e.target) for e in plan.expected] == [("band_db:20-20000", "keys")]
+
+
+def test_a_transposed_stem_is_measured_on_the_stem(offline_planner):
+    plan = offline_planner.plan("the bass down an octave", _view())
+    assert ("centroid_hz", "down", "bass") in [(e.measure, e.direction, e.target) for e in plan.expected]
+
+
+def test_only_edits_that_stack_are_applied_again_when_too_subtle():
+    from bandmate.agent.verify import _stacks
+
+    assert _stacks("eq") and _stacks("gain") and _stacks("reverb")
+    for tool in ("pitch_shift", "time_stretch", "fade", "trim", "add_stem", "replace_stem", "separate"):
+        assert not _stacks(tool), tool
+    assert not _stacks("no_such_tool")
+
+
+@pytest.mark.parametrize("request_", ["change it up", "brighten this up a bit"])
+def test_up_after_a_verb_is_not_a_level(offline_planner, request_):
+    assert "gain" not in offline_planner.plan(request_, _view()).tools()

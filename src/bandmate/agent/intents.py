@@ -14,9 +14,12 @@ from bandmate.agent.plan import ExpectedChange, ToolCall
 from bandmate.agent.targets import as_bars, said_band, target_of
 from bandmate.agent.verify import NEW_STEM
 from bandmate.agent.view import SessionView
+from bandmate.agent.vocabulary import STEM_ALIASES
 
 # "bass up a bit", "the keys down a touch": a part and a direction, nothing else, is its level
-_PART_MOVED = r"^(?:the |my )?[\w-]+(?: [\w-]+)? {way}(?: (?:a )?(?:bit|touch|little|hair|tad|notch|smidge|lot))?$"
+_PARTS = "|".join(re.escape(a) for a in sorted(STEM_ALIASES, key=len, reverse=True) if a not in ("it", "this"))
+_PART_MOVED = (r"^(?:the |my )?(?:" + _PARTS.replace("{", "{{").replace("}", "}}") +
+               r") {way}(?: (?:a )?(?:bit|touch|little|hair|tad|notch|smidge|lot))?$")
 
 # Intent -> regex cue on the normalised clause. Checked in this order; the first match wins.
 CUES: list[tuple[str, str]] = [
@@ -305,9 +308,10 @@ def _build_transpose(c, v):
         st = -1 if re.search(r"\bdown|lower\b", c.text) else 1
     st = int(round(st))
     why = f"shift pitch {st:+d} semitones" + (f" to {c.key}" if c.key else "")
-    return [ToolCall(tool="pitch_shift", args={"target": target_of(c, v), "semitones": float(st)}, why=why)], \
+    t = target_of(c, v)
+    return [ToolCall(tool="pitch_shift", args={"target": t, "semitones": float(st)}, why=why)], \
         f"Transposing {st:+d} semitones{' to ' + c.key if c.key else ''}; tempo stays the same.", \
-        [exp("duration_s", "same", "mix")]
+        [exp("duration_s", "same", "mix"), exp("centroid_hz", "up" if st > 0 else "down", t)]
 
 
 def _build_tempo(c, v):
@@ -366,11 +370,13 @@ def _build_fade(c, v):
     if length is None and "start_s" in r:
         length = r["end_s"] - r["start_s"]
     length = float(min(length or 3.0, max(0.1, v.duration_s / 2)))
-    fade_in = bool(re.search(r"fade[sd]? ?(in|up)\b", c.text))
+    # "fade in", "fade the keys in", "fade it up"
+    fade_in = bool(re.search(r"fade[sd]? (?:(?:the|it|them|this|my) )?(?:[\w-]+ )?(?:in|up)\b|fade[sd]? ?(?:in|up)\b",
+                             c.text))
     args = {"fade_in_s": length} if fade_in else {"fade_out_s": length}
-    args["target"] = target_of(c, v)
+    args["target"] = t = target_of(c, v)
     return [ToolCall(tool="fade", args=args, why=f"fade {'in' if fade_in else 'out'} over {length:.1f} s")], \
-        f"Fading {'in' if fade_in else 'out'} over {length:.1f} seconds.", []
+        f"Fading {'in' if fade_in else 'out'} over {length:.1f} seconds.", [exp("band_db:20-20000", "down", t)]
 
 
 def _build_pan(c, v):

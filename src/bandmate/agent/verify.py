@@ -284,10 +284,20 @@ def verify(plan: Plan, session: Session, before_v: int, *, adjust: bool = True,
             session.undo()
         return Verdict(measured, "undo", True)
     if decision == "again" and run_again is not None:
-        redo = plan.model_copy(update={"steps": [s for s in plan.steps if s.clause in weak]})
+        redo = plan.model_copy(update={"steps": [s for s in plan.steps if s.clause in weak and _stacks(s.tool)]})
         if redo.steps and run_again(redo):
             return Verdict(measure_expected(session, expected, before_v, session.head.id, plan), "again", True)
     return Verdict(measured)
+
+
+def _stacks(tool: str) -> bool:
+    """Whether a second run of ``tool`` is more of the same (its ``ToolSpec.stacks``)."""
+    from bandmate.tools import default_registry
+
+    return tool in _REGISTRY.setdefault("r", default_registry()) and _REGISTRY["r"][tool].stacks
+
+
+_REGISTRY: dict = {}
 
 
 def report_lines(verdict: Verdict) -> list[str]:

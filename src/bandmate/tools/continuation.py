@@ -206,4 +206,4 @@ def _fit(x: np.ndarray, frames: int) -> np.ndarray:
 
 
 SPEC = ToolSpec(name="continue", Args=ContinueArgs, Result=ContinueResult, fn=continue_session, category="music",
-                replayable=False, separates_first=True)
+                replayable=False, separates_first=True, stacks=False)

@@ -54,4 +54,4 @@ def extract_stem(args: ExtractStemArgs, ctx: ToolContext) -> ExtractStemResult:
 
 
 SPEC = ToolSpec(name="extract_stem", Args=ExtractStemArgs, Result=ExtractStemResult, fn=extract_stem,
-                category="music", replayable=False, separates_first=True)
+                category="music", replayable=False, separates_first=True, stacks=False)

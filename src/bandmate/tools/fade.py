@@ -80,4 +80,4 @@ def fade(args: FadeArgs, ctx: ToolContext) -> EffectResult:
                                 f"({start:.2f}–{end:.2f}s)")
 
 
-SPEC = ToolSpec(name="fade", Args=FadeArgs, Result=EffectResult, fn=fade)
+SPEC = ToolSpec(name="fade", Args=FadeArgs, Result=EffectResult, fn=fade, stacks=False)

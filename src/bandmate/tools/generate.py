@@ -228,4 +228,4 @@ def _melody_clip(c: Controls, ctx: ToolContext) -> Clip:
 
 SPEC = ToolSpec(name="generate", Args=GenerateArgs, Result=GenerateResult, fn=generate, creates_session=True,
                 replayable=False,
-                category="music", separates_first=True)
+                category="music", separates_first=True, stacks=False)

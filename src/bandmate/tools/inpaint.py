@@ -315,4 +315,4 @@ def store_part(ctx: ToolContext, part, clip: Clip) -> None:
 
 
 SPEC = ToolSpec(name="inpaint", Args=InpaintArgs, Result=InpaintResult, fn=inpaint, category="music",
-                replayable=False, separates_first=True)
+                replayable=False, separates_first=True, stacks=False)

@@ -70,4 +70,4 @@ def _describe(field: str, old, new) -> str:
     return f"fader {old:+.1f} → {new:+.1f} dB"
 
 
-SPEC = ToolSpec(name="mix", Args=MixArgs, Result=MixResult, fn=mix, category="music")
+SPEC = ToolSpec(name="mix", Args=MixArgs, Result=MixResult, fn=mix, category="music", stacks=False)

@@ -78,4 +78,4 @@ def _words(a: dict) -> str:
     return f"{a.get('semitones', 0):+g} semitones"
 
 
-SPEC = ToolSpec(name="pitch_shift", Args=PitchShiftArgs, Result=EffectResult, fn=pitch_shift, words=_words)
+SPEC = ToolSpec(name="pitch_shift", Args=PitchShiftArgs, Result=EffectResult, fn=pitch_shift, words=_words, stacks=False)

@@ -46,4 +46,4 @@ def remove_stem(args: RemoveStemArgs, ctx: ToolContext) -> RemoveStemResult:
 
 
 SPEC = ToolSpec(name="remove_stem", Args=RemoveStemArgs, Result=RemoveStemResult, fn=remove_stem,
-                category="music", separates_first=True)
+                category="music", separates_first=True, stacks=False)

@@ -170,4 +170,4 @@ def _rms_dbfs(clip: Clip) -> float:
 
 
 SPEC = ToolSpec(name="separate", Args=SeparateArgs, Result=SeparateResult, fn=separate, category="music",
-                replayable=False, separates_first=True)
+                replayable=False, separates_first=True, stacks=False)

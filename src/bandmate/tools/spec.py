@@ -37,6 +37,10 @@ class ToolSpec:
     restemmable: bool = False  # the same call makes sense on another stem ("same for the keys")
     makes_stem: bool = False  # its `stem`/`name` argument names a new stem
     separates_first: bool = False  # works on a mixture itself (separating when needed): no `separate` before it
+    # True: running the call a second time is more of the same (an EQ, a reverb), so a change measured as
+    # too subtle may be applied once more. False: a second run is another edit (a transposition, a tempo
+    # change, a fade, a trim, new music), never done for "too subtle".
+    stacks: bool = True
 
     def describe_call(self, args: dict[str, Any]) -> str:
         """The call in words, or ``name(arg=value, …)`` for tools that declare none."""

@@ -136,4 +136,4 @@ def _words(a: dict) -> str:
     return f"tempo to {a['target_bpm']:g} BPM" if a.get("target_bpm") else f"tempo ×{a.get('rate', 1):g}"
 
 
-SPEC = ToolSpec(name="time_stretch", Args=TimeStretchArgs, Result=TimeStretchResult, fn=time_stretch, words=_words)
+SPEC = ToolSpec(name="time_stretch", Args=TimeStretchArgs, Result=TimeStretchResult, fn=time_stretch, words=_words, stacks=False)

@@ -99,4 +99,4 @@ def trim(args: TrimArgs, ctx: ToolContext) -> TrimResult:
                       summary=f"kept {start:.2f}–{end:.2f}s: {mix.duration_s:.2f}s -> {new_duration:.2f}s")
 
 
-SPEC = ToolSpec(name="trim", Args=TrimArgs, Result=TrimResult, fn=trim)
+SPEC = ToolSpec(name="trim", Args=TrimArgs, Result=TrimResult, fn=trim, stacks=False)
