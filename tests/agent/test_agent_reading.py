@@ -387,3 +387,10 @@ def test_only_edits_that_stack_are_applied_again_when_too_subtle():
 @pytest.mark.parametrize("request_", ["change it up", "brighten this up a bit"])
 def test_up_after_a_verb_is_not_a_level(offline_planner, request_):
     assert "gain" not in offline_planner.plan(request_, _view()).tools()
+
+
+def test_a_mix_edit_re_aimed_by_a_constraint_is_measured_on_the_stems_it_edits(offline_planner):
+    plan = offline_planner.plan("more space in the mix, but leave the kick and bass dry",
+                                _view(stems=("drums", "bass", "synth", "pad"), bpm=124.0))
+    assert set(plan.targets()) == {"synth", "pad"}
+    assert {e.target for e in plan.expected} == {"synth", "pad"}

@@ -129,6 +129,8 @@ class OfflinePlanner:
         if refused:
             return _refuse(refused, rest, constraints)
         expected = [e for e in expected if e.clause in {s.clause for s in steps}]  # a dropped clause expects nothing
+        if any(c.kind == "keep_stem" for c in constraints):
+            expected = _aimed_like(expected, steps)
         if any(s.tool == "generate" for s in steps):
             notes += intents.unread_controls(" ".join(s.args.get("prompt", "") for s in steps if s.tool == "generate"))
         return Plan(kind="edit", steps=steps, explanation=" ".join([*ready.said, " Then ".join(
@@ -427,6 +429,19 @@ def _literal_inverts(clause: Clause, start: int) -> bool:
     if re.search(r"\b(not|n't)\b.*\benough\b", clause.text):
         return False
     return bool(LESS_BEFORE.search(before)) or (clause.complaint and not re.search(r"\bmore\b", before))
+
+
+def _aimed_like(expected: list[ExpectedChange], steps: list[ToolCall]) -> list[ExpectedChange]:
+    """A change expected on the mix whose clause now edits stems only (a stated constraint re-aimed it at
+    the parts the user did not ask to keep) is expected, and measured, on each of those stems."""
+    out = []
+    for e in expected:
+        aimed = list(dict.fromkeys(s.target for s in steps if s.clause == e.clause))
+        if e.target == "mix" and aimed and "mix" not in aimed:
+            out += [e.model_copy(update={"target": t}) for t in aimed]
+        else:
+            out.append(e)
+    return out
 
 
 def _retuned(calls: list[ToolCall], expected: list[ExpectedChange], text: str, freq_hz: float):
