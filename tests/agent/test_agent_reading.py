@@ -394,3 +394,12 @@ def test_a_mix_edit_re_aimed_by_a_constraint_is_measured_on_the_stems_it_edits(o
                                 _view(stems=("drums", "bass", "synth", "pad"), bpm=124.0))
     assert set(plan.targets()) == {"synth", "pad"}
     assert {e.target for e in plan.expected} == {"synth", "pad"}
+
+
+@pytest.mark.parametrize("request_", ["get rid of the reverb", "remove the reverb", "take the reverb off the keys"])
+def test_reverb_in_the_recording_is_not_removed_nor_added(offline_planner, request_):
+    plan = offline_planner.plan(request_, _view())
+    assert plan.kind == "clarify" and "can't take out reverb" in plan.clarification.question
+    for option in plan.clarification.options:  # each option is a plan that makes it drier, never wetter
+        tools = offline_planner.plan(option, _view()).tools()
+        assert tools and "reverb" not in tools and "delay" not in tools, option

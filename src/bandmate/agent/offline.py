@@ -45,6 +45,12 @@ CLARIFY_OPTIONS = {
     "keys": ["brighter keys", "warmer keys", "louder keys", "more reverb on the keys"],
     "guitar": ["brighter guitar", "warmer guitar", "louder guitar", "more reverb on the guitar"],
 }
+# "get rid of the reverb", "take the echo off": reverb printed into a recording cannot be removed
+DEREVERB = re.compile(r"\b(?:remove|get rid of|take (?:\w+ )?off|take out|kill|lose|strip(?: out)?|no more|without|"
+                      r"cut out|delete)\b.{0,24}\b(?:reverb|room sound|echo|ambience|ambiance)\b|"
+                      r"\b(?:reverb|echo)\b.{0,16}\b(?:off|out|gone)\b")
+CANT_DEREVERB = ("I can't take out reverb that is part of the recording itself. I can make it sound drier (less room "
+                 "sound at the sides) or thin the low-mid boom a room adds. Which would you like?")
 # words that say something should change without saying how: a clause of only these is truly open
 VAGUE = {"fix", "tweak", "improve", "improved", "better", "best", "good", "great", "nicer", "nice", "cool",
          "something", "somethings", "something's", "wrong", "off", "weird", "strange", "odd", "right", "vibe",
@@ -158,6 +164,11 @@ class OfflinePlanner:
 
     # ---- one clause -------------------------------------------------------------------------------
     def _clause(self, clause: Clause, view: SessionView, user: str):
+        if DEREVERB.search(clause.text) and not view.empty:  # reverb in the recording cannot be taken out
+            t = next((x for x in clause.stems if x in view.stems), "mix")
+            part = "it" if t == "mix" else f"the {t}"
+            return Plan(kind="clarify", explanation=CANT_DEREVERB, clarification=Clarification(
+                question=CANT_DEREVERB, options=[f"make {part} sound drier", f"less low mids on the {t}"]))
         intent = intents.cue_intent(clause, view)
         if view.empty and intent not in ("generate",):
             intent = "generate"
