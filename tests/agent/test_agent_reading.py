@@ -403,3 +403,11 @@ def test_reverb_in_the_recording_is_not_removed_nor_added(offline_planner, reque
     for option in plan.clarification.options:  # each option is a plan that makes it drier, never wetter
         tools = offline_planner.plan(option, _view()).tools()
         assert tools and "reverb" not in tools and "delay" not in tools, option
+
+
+def test_karaoke_removes_the_vocals_and_lower_goes_down(offline_planner):
+    view = _view(stems=("drums", "bass", "vocals", "other"))
+    plan = offline_planner.plan("karaoke version please", view)
+    assert [(s.tool, s.args.get("stem")) for s in plan.steps] == [("remove_stem", "vocals")]
+    (shift,) = offline_planner.plan("lower it a whole step so I can sing along", view).steps
+    assert shift.tool == "pitch_shift" and shift.args["semitones"] == -2

@@ -23,3 +23,18 @@ def test_vocals_warmer_on_an_upload_is_measured(real_data, make_session, offline
     centroid = next(m for m in measured if m.expected.measure == "centroid_hz")
     assert centroid.ok and centroid.after < centroid.before, centroid.text()
     assert "not measured" not in res.message
+
+
+def test_less_after_an_edit_that_separated_first_redoes_it_on_the_stem(real_data, make_session, offline_planner, kb):
+    """'add some reverb to the vocals' on an upload separates first; 'less' undoes that whole turn and
+    redoes it with less, so it must split the recording again rather than fail on a missing stem."""
+    mix = load(real_data / "lets_go_fishin.ogg").slice_s(20.0, 28.0)
+    session = make_session(mix=mix)
+    agent = Agent(planner=offline_planner, registry=default_registry(), kb=kb, user="uploader")
+    first = agent.turn("add some reverb to the vocals", session)
+    assert first.execution.ok and "vocals" in session.head.stems
+    wet = next(s for s in first.plan.steps if s.tool == "reverb").args["wet_level"]
+    res = agent.turn("less", session)
+    assert res.execution.ok, res.message
+    assert [o.tool for o in res.execution.outcomes][:2] == ["separate", "reverb"]
+    assert res.execution.outcomes[1].args.wet_level < wet and "vocals" in session.head.stems

@@ -32,7 +32,7 @@ CUES: list[tuple[str, str]] = [
     ("mute", r"\b(mute|silence|switch off)\b"),
     ("extract_stem", r"\b(solo|isolate|extract|acapella|a cappella|on (its|their) own|by itself|"
                      r"just the|only (keep )?the|(?<!bars )(?<!bar )\b(?!\d)\w+ only\b(?!\s+(in|for|during|on|at|from|over)\b)|just (want to hear )?(the )?\w+( and (the )?\w+)?$)"),
-    ("remove_stem", r"\btake (the |that )?\w+ out\b|\bno \w+ in bars?\b|"
+    ("remove_stem", r"\bkaraoke\b|\binstrumental (version|mix|take)\b|\btake (the |that )?\w+ out\b|\bno \w+ in bars?\b|"
                     r"\b(remove|get rid of|lose|take out|kill|delete|drop) (the |all the |that )?"
                     r"(drums?|bass|vocals?|vox|keys|piano|guitars?|lead|pad|strings|brass|percussion|other|"
                     r"melody|synth)\b(?!\s+(an? |one |by )?(octave|semitones?|half[- ]step|whole step|step|\d))|\bwithout (the )?\w+\b|\bno more (drums|bass|vocals|keys|guitar|pad|strings)\b"),
@@ -301,7 +301,7 @@ def semitones_between(key_from: str | None, key_to: str) -> int | None:
 def _build_transpose(c, v):
     st = c.numbers.get("semitones")
     if st is None and re.search(r"whole step|whole tone", c.text):
-        st = -2 if "down" in c.text else 2
+        st = -2 if re.search(r"\b(down|lower|drop)\b", c.text) else 2
     if st is None and c.key:
         st = semitones_between(v.state.key, c.key)
     if st is None:

@@ -449,7 +449,10 @@ def parse_clause(text: str, known_stems: list[str] | None = None) -> Clause:
     negated, less = find_negation(text)
     numbers = find_numbers(text)
     tempo = numbers.get("bpm")
-    return Clause(text=normalise(text), stems=find_stems(text, known_stems), range=find_range(text),
+    stems = find_stems(text, known_stems)
+    if not stems and re.search(r"\bkaraoke\b|\binstrumental (version|mix|take)\b", normalise(text)):
+        stems = [resolve_stem("vocals", known_stems)]  # a karaoke version is the song without its vocals
+    return Clause(text=normalise(text), stems=stems, range=find_range(text),
                   intensity=intensity, intensity_word=word, negated=negated, less=less, numbers=numbers,
                   key=find_key(text), tempo_bpm=tempo, question=find_question(text), topics=find_topics(text),
                   history=find_history(text), instrument=find_instrument(text), complaint=find_complaint(text),

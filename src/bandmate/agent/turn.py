@@ -24,7 +24,7 @@ from bandmate.agent import answers
 from bandmate.agent.corrections import CORRECTION_RE, mentions
 from bandmate.agent.executor import Execution, execute
 from bandmate.agent.parser import Range, find_intensity, find_negation
-from bandmate.agent.plan import Plan
+from bandmate.agent.plan import Plan, ToolCall
 from bandmate.agent.planner import Planner
 from bandmate.agent.verify import Verdict, decide, report_lines, verify
 from bandmate.agent.view import SessionView
@@ -235,7 +235,12 @@ class Agent:
         """Undo the previous turn, run the plan in its place, and judge it against version ``before`` (what
         the user heard when asking). Wrong way or a failed step: back to ``before`` exactly."""
         session.undo_turn()
-        ex = execute(plan.model_copy(update={"expected": []}), session, self.registry, settings=self.settings,
+        redo = plan.model_copy(update={"expected": []})
+        missing = {s.target for s in plan.steps} - {"mix"} - set(session.head.stems)
+        if missing and not session.head.stems and plan.steps[0].tool != "separate":
+            # the undone turn had split the recording first: split it again (the same stems) before the redo
+            redo.steps.insert(0, ToolCall(tool="separate", args={}, why="the stems the previous turn worked on"))
+        ex = execute(redo, session, self.registry, settings=self.settings,
                      backends=self.backends, turn=turn, cancel=cancel)
         measured = verify(plan, session, before, adjust=False).measured if ex.ok and session.head.id != before \
             else []
