@@ -241,3 +241,11 @@ def test_the_last_quality_on_the_whole_mix_is_read_as_said(band_view):
     on_drums = replace(on_mix, steps=[{**step, "args": {**step["args"], "target": "drums"}}], targets=["drums"])
     plan = followup_plan("too squashed now", replace(band_view, previous=on_drums), lexicon=load_lexicon())
     assert plan.steps[0].target == "drums" and plan.steps[0].args["ratio"] < 8.0
+
+
+@pytest.mark.parametrize("said", ["too much, back off a little", "hmm, that's too much", "dial it back a touch"])
+def test_too_much_is_less_of_the_last_change_on_its_part(agent, plucked_band, said):
+    agent.turn("bring the keys up a bit", plucked_band)
+    res = agent.turn(said, plucked_band)
+    assert res.plan.targets() == ["keys"], res.plan.text()
+    assert all(s.tool == "gain" and s.args["gain_db"] < 0 for s in res.plan.steps)

@@ -60,6 +60,9 @@ def followup_plan(request: str, view: SessionView, *, lexicon: dict[str, Lexicon
         if steps:
             return _resize(steps, view, lexicon, less=said == "less", size=find_intensity(request)[0],
                            again=False, planner=planner)
+    if _only_backing_off(normalise(request)) and (steps := _previous_steps(view)):
+        # "too much, back off a little": less of the last turn, whatever its parts were
+        return _resize(steps, view, lexicon, less=True, size=find_intensity(request)[0], again=False, planner=planner)
     clauses = parse(request, view.stems)
     if len(clauses) != 1:
         return None
@@ -191,6 +194,20 @@ def _tempo_change(clause: Clause, view: SessionView, planner: str) -> Plan | Non
     return Plan(kind="edit", steps=[call], planner=planner,
                 expected=[ExpectedChange(measure="tempo_bpm", direction="up" if up else "down")],
                 explanation=f"{said}: tempo from {bpm:g} to {target:g} BPM, pitch kept.")
+
+
+BACK_OFF = re.compile(r"\b(?:too much|overdone|overdid it|over the top|back (?:it |that )?off|dial (?:it |that )?back|"
+                      r"tone (?:it |that )?down|pull (?:it |that )?back|not so much|ease (?:it )?(?:off|up))\b")
+_BACK_OFF_REST = frozenset("a bit little touch hair tad way just slightly much that's thats it's its it that this "
+                           "please now ok okay hmm nah no yeah bit".split())
+
+
+def _only_backing_off(text: str) -> bool:
+    """The request only says the last change went too far ("too much, back off a little")."""
+    if not BACK_OFF.search(text):
+        return False
+    rest = re.findall(r"[a-z']+", BACK_OFF.sub(" ", text))
+    return all(w in _BACK_OFF_REST for w in rest)
 
 
 def _said_of_last(text: str, view: SessionView, lexicon: dict[str, LexiconEntry]) -> str | None:
