@@ -21,6 +21,8 @@ Conventions
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -230,12 +232,34 @@ def _measure_one(session: Session, exp: ExpectedChange, before_v: int, after_v: 
         if silent and family not in SILENT_BEFORE:
             raise ToolInputError(f"{exp.measure} of a new stem has no 'before'; use one of "
                                  f"{', '.join(SILENT_BEFORE)}")
-        b = SILENT_BEFORE[family] if silent else measures.measure(
-            exp.measure, _cut(target_clip(session, target, first_with(session, target, before_v, after_v)), rng))
-        a = measures.measure(exp.measure, _cut(after_clip, rng))
+        b = SILENT_BEFORE[family] if silent else _measured(
+            session, target, first_with(session, target, before_v, after_v), exp.measure, rng)
+        a = _measured(session, target, after_v, exp.measure, rng, after_clip)
     except BandmateError as err:
         return Measured(exp, None, None, False, False, str(err), rng)
     return Measured(exp, b, a, *judge(exp, b, a), range_s=rng)
+
+
+_MEASURED: OrderedDict[tuple, float] = OrderedDict()  # (stored clip, measure, range) -> value
+_MEASURED_LOCK = threading.Lock()
+
+
+def _measured(session: Session, target: str, version_id: int, measure: str, rng, clip=None) -> float:
+    """A measure of a stored clip, kept per stored clip: a turn's 'after' is the next turn's 'before', and an
+    adjusting second pass measures the same 'before' again (clips are content-addressed, never rewritten)."""
+    v = session.version(version_id)
+    key = (v.mix if target == "mix" else v.stems.get(target), measure, rng)
+    with _MEASURED_LOCK:
+        if key[0] is not None and key in _MEASURED:
+            _MEASURED.move_to_end(key)
+            return _MEASURED[key]
+    value = measures.measure(measure, _cut(clip if clip is not None else target_clip(session, target, version_id), rng))
+    if key[0] is not None:
+        with _MEASURED_LOCK:
+            _MEASURED[key] = value
+            while len(_MEASURED) > 4096:
+                _MEASURED.popitem(last=False)
+    return value
 
 
 def _cut(clip, rng: tuple[float, float] | None):
