@@ -393,7 +393,8 @@ def test_a_mix_edit_re_aimed_by_a_constraint_is_measured_on_the_stems_it_edits(o
     plan = offline_planner.plan("more space in the mix, but leave the kick and bass dry",
                                 _view(stems=("drums", "bass", "synth", "pad"), bpm=124.0))
     assert set(plan.targets()) == {"synth", "pad"}
-    assert {e.target for e in plan.expected} == {"synth", "pad"}
+    assert {(e.measure, e.target) for e in plan.expected} == {("ambience_db", "synth"), ("ambience_db", "pad"),
+                                                             ("stereo_width", "mix")}
 
 
 @pytest.mark.parametrize("request_", ["get rid of the reverb", "remove the reverb", "take the reverb off the keys"])

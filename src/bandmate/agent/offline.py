@@ -443,15 +443,17 @@ def _literal_inverts(clause: Clause, start: int) -> bool:
 
 
 def _aimed_like(expected: list[ExpectedChange], steps: list[ToolCall]) -> list[ExpectedChange]:
-    """A change expected on the mix whose clause now edits stems only (a stated constraint re-aimed it at
-    the parts the user did not ask to keep) is expected, and measured, on each of those stems."""
-    out = []
+    """A clause whose mix edit a stated constraint re-aimed at the parts the user did not ask to keep: its
+    main proof (the first change it expects) is measured on each of those stems, so every edited stem is
+    measured; the rest stay on the mix, where the whole move is heard (a stereo image widens as a whole)."""
+    out, seen = [], set()
     for e in expected:
         aimed = list(dict.fromkeys(s.target for s in steps if s.clause == e.clause))
-        if e.target == "mix" and aimed and "mix" not in aimed:
+        if e.target == "mix" and aimed and "mix" not in aimed and e.clause not in seen:
             out += [e.model_copy(update={"target": t}) for t in aimed]
         else:
             out.append(e)
+        seen.add(e.clause)
     return out
 
 
