@@ -238,11 +238,10 @@ class OfflinePlanner:
 
     def _may_be_corrected(self, clause: Clause, user: str) -> bool:
         """True when one of ``user``'s stored corrections names a word this clause says (then retrieval decides)."""
-        corrections = getattr(self.kb, "corrections", None)
-        if corrections is None:
+        stored = getattr(self.kb, "corrections", None)
+        if stored is None:
             return False
-        text = clause.text.lower()
-        return any(re.search(rf"(?<![\w-]){re.escape(c.word)}", text) for c in corrections(user))
+        return any(corrections.mentions(c.word, clause.text) for c in stored(user))  # 'roomier' says 'roomy' too
 
     def _literal_term(self, clause: Clause) -> tuple[str, int] | None:
         """A lexicon term or alias said outright ("muddy", "busier") decides the reading.
