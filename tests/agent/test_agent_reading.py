@@ -412,3 +412,24 @@ def test_karaoke_removes_the_vocals_and_lower_goes_down(offline_planner):
     assert [(s.tool, s.args.get("stem")) for s in plan.steps] == [("remove_stem", "vocals")]
     (shift,) = offline_planner.plan("lower it a whole step so I can sing along", view).steps
     assert shift.tool == "pitch_shift" and shift.args["semitones"] == -2
+
+
+def test_a_note_value_delay_follows_the_tempo_and_a_second_verb_is_heard(offline_planner):
+    plan = offline_planner.plan("narrow the piano a little and throw a quarter-note delay on it", _view(bpm=100.0))
+    assert [s.tool for s in plan.steps] == ["stereo_width", "delay"] and plan.targets() == ["keys"]
+    assert plan.steps[1].args["delay_beats"] == 1.0 and "delay_ms" not in plan.steps[1].args
+    dotted = offline_planner.plan("add a dotted eighth delay to the keys", _view(bpm=100.0)).steps[0]
+    assert dotted.args["delay_beats"] == 0.75
+
+
+def test_the_whole_beat_is_the_mix(offline_planner):
+    assert offline_planner.plan("add a bit of reverb to the whole beat", _view()).targets() == ["mix"]
+
+
+@pytest.mark.parametrize("request_, target, size", [("put the horns in a short, tight room", "brass", 0.3),
+                                                    ("give the drums a big hall", "drums", 0.85)])
+def test_a_room_said_by_its_size_is_a_reverb_of_that_size(offline_planner, request_, target, size):
+    plan = offline_planner.plan(request_, _view(stems=("drums", "bass", "keys", "brass")))
+    (step,) = plan.steps
+    assert (step.tool, step.target, step.args["room_size"]) == ("reverb", target, size)
+    assert [(e.measure, e.direction) for e in plan.expected] == [("ambience_db", "up")]

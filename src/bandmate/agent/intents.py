@@ -38,6 +38,9 @@ CUES: list[tuple[str, str]] = [
                     r"melody|synth)\b(?!\s+(an? |one |by )?(octave|semitones?|half[- ]step|whole step|step|\d))|\bwithout (the )?\w+\b|\bno more (drums|bass|vocals|keys|guitar|pad|strings)\b"),
     ("replace_stem", r"\b(replace|swap|rewrite|change|try another|different) (the )?\w+( part| line| pattern)?"
                      r" (with|for|into|to|in)\b|\btry another \w+ part\b"),
+    ("room", r"\b(?:put|place|set|sit|drop)\b.{0,30}\b(?:in|into|inside)\s+an?\s+(?:[\w,-]+\s+){0,3}?"
+             r"(?:room|hall|church|cathedral|chamber|club|arena|stadium)\b|\bgive (?:it|them|the \w+) an? "
+             r"(?:[\w,-]+\s+){0,3}?(?:room|hall|church|cathedral|chamber|club|arena)\b"),
     ("limit", r"\b(peaks? (under|below|at|to)|ceiling|(no|without|stop (it )?|avoid( any)?) clipping|"
               r"it'?s clipping|brickwall|limit(er| it| the peaks))\b"),
     ("inpaint", r"\b(fill(?!\s+(it |them |that |the sound |the \w+ )?out)|breakdown|regenerate|redo (bar|bars|the)|variation|rewrite (bar|bars|the))\b"),
@@ -398,6 +401,23 @@ def _build_level(c, v, sign):
     return [ToolCall(tool="gain", args=args, why=f"{db:+.1f} dB on {t}")], \
         f"{'Raising' if db > 0 else 'Lowering'} the {t} by {abs(db):.1f} dB.", \
         [exp("loudness_lufs", "up" if db > 0 else "down", t)]
+
+
+_SMALL_ROOM = re.compile(r"\b(small|short|tight|little|intimate|dry|booth)\b")
+_BIG_ROOM = re.compile(r"\b(big|huge|large|massive|long|hall|church|cathedral|arena|stadium)\b")
+
+
+def _build_room(c, v):
+    """'put the horns in a short, tight room', 'give it a real room': a reverb sized by the words said."""
+    t = target_of(c, v)
+    where = re.search(r"\b(?:in|into|inside|give \S+)\s+an?\s+(.*)$", c.text)
+    said = where.group(1) if where else c.text
+    size, wet, kind = (0.3, 0.25, "small room") if _SMALL_ROOM.search(said) else \
+        (0.85, 0.35, "large hall") if _BIG_ROOM.search(said) else (0.5, 0.3, "room")
+    args = {"target": t, "room_size": size, "wet_level": round(min(1.0, wet * c.intensity), 3), **bar_args(c, v)}
+    return [ToolCall(tool="reverb", args=args, why=f"a {kind} around the {t}")], \
+        f"Putting the {t} in a {kind}: reverb (room {size:g}, wet {args['wet_level']:g}).", \
+        [exp("ambience_db", "up", t)]
 
 
 def _build_limit(c, v):

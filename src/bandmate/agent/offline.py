@@ -124,6 +124,7 @@ class OfflinePlanner:
             terms += used
         if not steps and unclear is not None:
             return unclear.model_copy(update={"constraints": constraints})
+        steps = _synced_delays(steps, clauses, view)
         if any(s.tool == "time_stretch" and "target_bpm" in s.args for s in steps):  # a stated tempo is the
             steps = [s for s in steps if s.tool != "time_stretch" or "target_bpm" in s.args]  # request's own
         steps = _separate_first(steps, view)
@@ -439,6 +440,26 @@ def _literal_inverts(clause: Clause, start: int) -> bool:
     if re.search(r"\b(not|n't)\b.*\benough\b", clause.text):
         return False
     return bool(LESS_BEFORE.search(before)) or (clause.complaint and not re.search(r"\bmore\b", before))
+
+
+NOTE_VALUES = {"whole": 4.0, "half": 2.0, "dotted quarter": 1.5, "quarter": 1.0, "dotted eighth": 0.75,
+               "eighth": 0.5, "triplet eighth": 1 / 3, "sixteenth": 0.25}
+
+
+def _synced_delays(steps: list[ToolCall], clauses: list[Clause], view: SessionView) -> list[ToolCall]:
+    """'a quarter-note delay': the echo time follows the session's tempo (beats of 60/BPM seconds)."""
+    bpm = view.state.tempo_bpm
+    out = []
+    for s in steps:
+        text = clauses[s.clause].text if s.tool == "delay" and s.clause is not None and s.clause < len(clauses) else ""
+        said = next((n for n in NOTE_VALUES if re.search(rf"\b{n}[- ]note\b|\b{n}s?\b(?=.*\b(delay|echo))", text)),
+                    None) if text and bpm else None
+        if said is not None and NOTE_VALUES[said] * 60.0 / bpm <= 2.0:  # the delay's longest echo time
+            args = {k: v for k, v in s.args.items() if k != "delay_ms"}
+            s = s.model_copy(update={"args": {**args, "delay_beats": round(NOTE_VALUES[said], 4)},
+                                     "why": f"{s.why} ({said} note at the session tempo)"})
+        out.append(s)
+    return out
 
 
 def _aimed_like(expected: list[ExpectedChange], steps: list[ToolCall]) -> list[ExpectedChange]:

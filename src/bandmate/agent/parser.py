@@ -211,7 +211,7 @@ def _is_generic(t: str, pos: int, alias: str) -> bool:
     before = t[max(0, pos - 12):pos]
     if alias in ("song", "track"):
         return True  # treated as the whole mix only via 'whole song'/'whole track'
-    return bool(re.search(r"(a|new|lo-fi|hip hop|dance)\s+$", before))
+    return bool(re.search(r"(a|new|lo-fi|hip hop|dance|whole|entire)\s+$", before))  # "the whole beat" is the mix
 
 
 def find_range(text: str) -> Range | None:

@@ -33,7 +33,7 @@ STEM_ALIASES: dict[str, str] = {
 
 # words that start a new action when they follow "and"/","
 ACTION_VERBS = (
-    "make", "add", "remove", "drop", "cut", "take", "turn", "bring", "give", "put", "boost", "lower", "raise",
+    "make", "add", "throw", "remove", "drop", "cut", "take", "turn", "bring", "give", "put", "boost", "lower", "raise",
     "pan", "mute", "unmute", "solo", "extend", "continue", "double", "fade", "trim", "speed", "slow",
     "transpose", "shift", "pitch", "replace", "swap", "change", "set", "push", "pull", "tame", "widen",
     "narrow", "tighten", "compress", "separate", "isolate", "extract", "brighten", "darken", "warm",
