@@ -313,3 +313,36 @@ def test_llm_plan_runs_through_the_agent_and_is_measured(make, make_session, ban
     assert m.ok and 2.5 < m.delta < 3.3, m.delta  # a +3 dB shelf at 250 Hz lifts 55/110 Hz by ~2.8-3 dB
     assert 2.5 < measures.band_db(session.stem("bass"), 40, 150) - lows_before < 3.3
     assert (session.stem("keys").samples == keys_before).all()
+
+
+# ---- the request's own rules hold for the model's plan too ---------------------------------------------
+def test_a_stated_constraint_is_kept_on_the_models_plan(make):
+    view = SessionView(stems=["drums", "bass", "keys"], duration_s=16.0, state=StateTable(tempo_bpm=120), version=2)
+    bright = call("eq", target="mix", peak1_hz=4000, peak1_db=3.0, peak1_q=0.7)
+    planner, _ = make(reply(bright, call("explain_plan", explanation="Brighter: +3 dB at 4 kHz.", expected=[])))
+    plan = planner.plan("make it brighter but leave the drums alone", view)
+    assert plan.planner == "llm" and plan.kind == "edit"
+    assert sorted(plan.targets()) == ["bass", "keys"], plan.text()  # the mix EQ re-aimed, the drums kept
+    assert [c.kind for c in plan.constraints] == ["keep_stem"]
+
+
+def test_a_plan_that_would_break_a_constraint_is_refused(make):
+    view = SessionView(stems=["drums", "bass", "keys"], duration_s=16.0, state=StateTable(tempo_bpm=120), version=2)
+    faster = call("time_stretch", rate=1.1)
+    planner, _ = make(reply(faster, call("explain_plan", explanation="Faster.", expected=[])))
+    plan = planner.plan("tighten it up but don't change the tempo", view)
+    assert plan.kind == "clarify" and "tempo" in plan.clarification.question
+    assert plan.clarification.options[-1] == "leave it as it is"
+
+
+def test_a_follow_up_is_read_exactly_without_the_model(kb, offline_planner, registry, make_session, make):
+    from bandmate.agent.turn import Agent
+    from bandmate.core.testsignals import mixture, sine
+
+    session = make_session(stems={"bass": mixture(sine(55, 2.0, amplitude=0.3), sine(110, 2.0, amplitude=0.1)),
+                                  "keys": sine(440, 2.0, amplitude=0.2)}, tempo_bpm=120)
+    Agent(planner=offline_planner, registry=registry, kb=kb, user="llm-follow").turn("bass up a bit", session)
+    planner, chat = make()  # no scripted reply: calling the model would fail
+    plan = planner.plan("a bit less", SessionView.of(session))
+    assert plan.planner == "llm" and chat.seen == []
+    assert plan.targets() == ["bass"] and all(s.args["gain_db"] < 0 for s in plan.steps)

@@ -157,3 +157,13 @@ def _refusal(c: Constraint, step: ToolCall, why: str) -> str:
     said = f" (\"{c.said}\")" if c.said else ""
     return (f"You asked me {c.text()}{said}, and {step.tool} ({describe_call(step.tool, step.args)}) {why}, "
             "so I haven't changed anything.")
+
+
+def refusal_plan(message: str, rest: str, constraints: list[Constraint], planner: str = "offline"):
+    """A plan that would break a stated constraint is not run: say which, and offer the two ways out."""
+    from bandmate.agent.plan import Clarification, Plan
+
+    options = [f"{rest} anyway"[:120], "leave it as it is"]
+    return Plan(kind="clarify", clarification=Clarification(question=f"{message} Should I do it anyway?",
+                                                            options=options),
+                explanation=message, constraints=constraints, planner=planner)

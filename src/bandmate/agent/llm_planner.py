@@ -24,7 +24,9 @@ from typing import Any
 from pydantic import BaseModel
 
 from bandmate.agent import llm_checks as checks
+from bandmate.agent.constraints import enforce, read_constraints, refusal_plan
 from bandmate.agent.corrections import correction_plan
+from bandmate.agent.followups import followup_plan
 from bandmate.agent.llm_meta import META_MODELS, meta_tools, parse_meta
 from bandmate.agent.llm_prompt import PROMPT_VERSION, build_messages
 from bandmate.agent.plan import Clarification, HistoryMove, Plan, ToolCall
@@ -107,6 +109,10 @@ class LLMPlanner:
         fix = correction_plan(request, planner=self.name)
         if fix is not None:  # a correction is read exactly, never left to the model
             return fix
+        again = followup_plan(request, view, lexicon=self.kb.lexicon, planner=self.name)
+        if again is not None:  # so is a follow-up ("less", "same for the keys"): it leans on the last turn
+            return again
+        constraints, rest = read_constraints(request, view.stems)
         hits = self.kb.retrieve(request, user=user, k=RETRIEVE_K)
         messages = _to_langchain(build_messages(request, view, hits, self.registry, self.kb.lexicon,
                                                 version=self.prompt_version))
@@ -126,11 +132,21 @@ class LLMPlanner:
             plan, errors = self._assemble(calls, reply, view, hits)
             attempt.errors = errors
             if not errors:
-                return plan
+                return self._kept(plan, constraints, rest, view)
             messages += [reply, *_feedback(calls, errors)]
         last = "; ".join(e["error"] for e in self.last_trace[-1].errors)
         return self._fall_back(request, view, user, f"its function calls were still invalid after "
                                                     f"{self.max_repairs} repairs ({_short(last)})")
+
+    def _kept(self, plan: Plan, constraints: list, rest: str, view: SessionView) -> Plan:
+        """The model's plan with the request's stated constraints kept ("… but leave the drums alone"):
+        a mix edit re-aimed at the other stems, or refused before it runs, as the offline planner does."""
+        if not constraints:
+            return plan
+        steps, refused = enforce(plan.steps, constraints, view.stems)
+        if refused:
+            return refusal_plan(refused, rest, constraints, planner=self.name)
+        return plan.model_copy(update={"steps": steps, "constraints": constraints})
 
     def _fall_back(self, request: str, view: SessionView, user: str, why: str) -> Plan:
         plan = self.fallback.plan(request, view, user=user)

@@ -13,7 +13,7 @@ import re
 from dataclasses import replace
 
 from bandmate.agent import corrections, intents, targets
-from bandmate.agent.constraints import enforce, read_constraints
+from bandmate.agent.constraints import enforce, read_constraints, refusal_plan
 from bandmate.agent.followups import followup_plan
 from bandmate.agent.intent_matcher import IntentMatcher, neutral
 from bandmate.agent.parser import Clause, coordinated, parse, resolve_stem
@@ -506,11 +506,7 @@ def _clarify(question: str, topic: str) -> Plan:
 
 
 def _refuse(message: str, rest: str, constraints: list[Constraint]) -> Plan:
-    """A plan that would break a stated constraint is not run: say which, and offer the two ways out."""
-    options = [f"{rest} anyway"[:120], "leave it as it is"]
-    return Plan(kind="clarify", clarification=Clarification(question=f"{message} Should I do it anyway?",
-                                                            options=options),
-                explanation=message, constraints=constraints)
+    return refusal_plan(message, rest, constraints)
 
 
 def _open(clause: Clause) -> bool:
