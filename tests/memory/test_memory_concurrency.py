@@ -36,6 +36,9 @@ def writer_main(home: str, sid: str, tag: str, go_file: str) -> None:
         out = run_tool(registry, "gain", {"gain_db": gain_for(tag, k)}, store=store, session_id=sid,
                        note=f"{tag}-{k}")
         print(out.version.id, flush=True)
+        # a breath between calls: a commit takes a few ms, and without it the writer that wins the first race
+        # can win all twenty before the other's first attempt lands (seen once in CI), so they never interleave
+        time.sleep(0.003)
 
 
 def _spawn(*argv: str) -> subprocess.Popen:
