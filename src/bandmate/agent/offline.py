@@ -8,7 +8,6 @@ intent exemplars and this user's corrections. A clause that matches nothing well
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from dataclasses import replace
 
@@ -158,7 +157,7 @@ class OfflinePlanner:
             return []  # the plan already reads the parts together (keep only drums and bass, swap …)
         out = []
         for other in named[1:]:
-            part = self._clause(dataclasses.replace(clause, stems=[other]), view, user)
+            part = self._clause(replace(clause, stems=[other]), view, user)
             if not isinstance(part, Plan):
                 out.append(part)
         return out

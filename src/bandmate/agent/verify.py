@@ -318,10 +318,8 @@ def _stacks(tool: str) -> bool:
     """Whether a second run of ``tool`` is more of the same (its ``ToolSpec.stacks``)."""
     from bandmate.tools import default_registry
 
-    return tool in _REGISTRY.setdefault("r", default_registry()) and _REGISTRY["r"][tool].stacks
-
-
-_REGISTRY: dict = {}
+    registry = default_registry()  # cached once per process
+    return tool in registry and registry[tool].stacks
 
 
 def report_lines(verdict: Verdict) -> list[str]:
