@@ -102,9 +102,9 @@ def _same_for(named: list[str], steps: list[dict], view: SessionView, planner: s
     if missing:
         return _clarify(f"There is no {' or '.join(missing)} part in this session. Which part do you mean?",
                         view.stems[:4] if len(view.stems) >= 2 else ["drums", "bass", "vocals", "other"])
-    calls = [ToolCall(tool=s["tool"], args={**_clean(s["args"]), "target": stem}, why=f"same move on the {stem}")
+    calls = [ToolCall(tool=s["tool"], args={**_clean(s["args"]), _aim(s["args"]): stem}, why=f"same move on the {stem}")
              for stem in named for s in steps]
-    before = {s["args"].get("target", "mix") for s in steps}
+    before = {s["args"].get(_aim(s["args"])) or "mix" for s in steps}
     expected = [ExpectedChange(**{**e, "target": stem, "clause": 0}) for stem in named for e in _expected(view)
                 if e.get("target", "mix") in before]
     text = f"The same move on the {' and '.join(named)}: " + "; ".join(
@@ -317,6 +317,11 @@ def _level_scaled(tool: str, args: dict, factor: float) -> dict:
         return v
 
     return {k: scaled(k, v) for k, v in args.items()}
+
+
+def _aim(args: dict) -> str:
+    """The argument that names the part a recorded call works on: its target, or the stem it rewrites."""
+    return "stem" if args.get("target") is None and args.get("stem") is not None else "target"
 
 
 def _clean(args: dict) -> dict:

@@ -15,7 +15,15 @@ from bandmate.agent import corrections, intents, targets
 from bandmate.agent.constraints import enforce, read_constraints, refusal_plan
 from bandmate.agent.followups import followup_plan
 from bandmate.agent.intent_matcher import IntentMatcher, neutral
-from bandmate.agent.parser import Clause, coordinated, parse, resolve_stem
+from bandmate.agent.parser import (
+    Clause,
+    coordinated,
+    find_complaint,
+    find_intensity,
+    find_negation,
+    parse,
+    resolve_stem,
+)
 from bandmate.agent.plan import (
     AskedRange,
     Clarification,
@@ -180,6 +188,7 @@ class OfflinePlanner:
             except intents.NeedsStem as need:
                 return _which_stem(need)
             return s, text, e, [f"@{intent}"]
+        clause = _instruction(clause)
         literal = self._literal_term(clause)
         if literal is not None and not self._may_be_corrected(clause, user):
             # a lexicon word said outright, and no correction of this user's could apply: no embedding needed
@@ -300,6 +309,9 @@ class OfflinePlanner:
                 args["stem"] = named[0]
             if not self._fits_session(args, view):
                 continue  # the recipe's usual part is not in this session
+            if rng and tool == "replace_stem" and args.get("style") and "inpaint" in self.registry:
+                # "double-time feel on the drums for the last 2 bars": only those bars are rewritten
+                tool, args = "inpaint", {**rng, "instruction": args["style"], "stems": [args["stem"]]}
             if "target" in self.registry[tool].Args.model_fields if tool in self.registry else False:
                 args.setdefault("target", target)
                 if args.get("target") == "$stem":
@@ -309,6 +321,10 @@ class OfflinePlanner:
             call = ToolCall(tool=tool, args=args, why=f"{use.term}: {describe_call(tool, args)}")
             if all(c.tool != call.tool or c.args != call.args for c in calls):
                 calls.append(call)
+        rewritten = {c.args.get("stem") or tuple(c.args.get("stems") or ()) for c in calls}
+        if target == "mix" and calls and all(c.tool in ("replace_stem", "inpaint") for c in calls) \
+                and len(rewritten) == 1 and isinstance(part := next(iter(rewritten)), str):
+            target = part  # "more drive": the bass is rewritten, so the bass proves it (the mix hides it)
         exp = [ExpectedChange(measure=p.measure, target=target,
                               direction=_flip(p.direction) if flip else p.direction) for p in use.proof]
         word = ("less " + entry.term) if invert else entry.term
@@ -433,12 +449,53 @@ LESS_BEFORE = re.compile(r"\b(less|too|not|no|fewer|reduce|tame|lower|cut|way le
                          r"over-?|overly|excessive(ly)?|turn down|pull back|kill)\W+(\w+\W+){0,3}$")
 
 
+# where one part of a sentence ends and the next begins: "the drums are too busy, simplify them"
+_SEGMENT = re.compile(r"[,;:]|\s(?:but|and|so|then)\s")
+
+
+def _segment(text: str, start: int) -> tuple[int, int]:
+    """Where the stretch of ``text`` around ``start`` (between punctuation or a conjunction) begins and ends."""
+    cuts = [m.end() for m in _SEGMENT.finditer(text[:start])]
+    end = _SEGMENT.search(text, start)
+    return (cuts[-1] if cuts else 0), (end.start() if end else len(text))
+
+
+IMPERATIVE = re.compile(r"^(?:(?:please|just|now|then|so|and|but|maybe|can you|could you)\s+)*(?:make|give|bring|push|pull|"
+                        r"tuck|hold|calm|soften|smooth|tame|cut|add|take|turn|put|keep|let|warm|brighten|darken|"
+                        r"thin|fatten|widen|narrow|scoop|roll|clean|tighten|loosen|open|fix|raise|lower|boost|drop|"
+                        r"simplify|move|play|sit|set|dial|back|lift|thicken|dirty|rough|spread|glue|even|level)\b")
+
+
+def _instruction(clause: Clause) -> Clause:
+    """A clause that states a problem and then says what to do ("the horns poke out too much, tuck them in"):
+    the instruction is the request; the problem only explains it, so its "too" does not turn the instruction
+    around. Parts, bars and numbers stay those of the whole clause."""
+    text = clause.text
+    cuts = [0, *(m.end() for m in _SEGMENT.finditer(text))]
+    segments = [text[a:b].strip(" ,;:") for a, b in zip(cuts, [*(m.start() for m in _SEGMENT.finditer(text)),
+                                                                 len(text)], strict=True)]
+    said = [x for x in segments if x]
+    if len(said) < 2:
+        return clause
+    told = [x for x in said if IMPERATIVE.match(x)]
+    if not told or len(told) == len(said):
+        return clause
+    text = " ".join(told)
+    negated, less = find_negation(text)
+    intensity, word = find_intensity(text)
+    return replace(clause, text=text, negated=negated, less=less, complaint=False, intensity=intensity,
+                   intensity_word=word)
+
+
 def _literal_inverts(clause: Clause, start: int) -> bool:
-    """For a word said outright, "less/too/not" count only just before it; a complaint counts too."""
-    before = clause.text[:start]
-    if re.search(r"\b(not|n't)\b.*\benough\b", clause.text):
+    """For a word said outright, "less/too/not" count only just before it, and a complaint only when the word is
+    what is complained about: in "the drums are too busy, simplify them" and "warm it up, it's a bit cold" the
+    instruction ("simplify", "warm") is taken as said; "it's a bit cold" alone asks for the opposite of cold."""
+    seg_start, seg_end = _segment(clause.text, start)
+    seg, before = clause.text[seg_start:seg_end], clause.text[seg_start:start]
+    if re.search(r"\b(not|n't)\b.*\benough\b", seg):
         return False
-    return bool(LESS_BEFORE.search(before)) or (clause.complaint and not re.search(r"\bmore\b", before))
+    return bool(LESS_BEFORE.search(before)) or (find_complaint(seg) and not re.search(r"\bmore\b", before))
 
 
 NOTE_VALUES = {"whole": 4.0, "half": 2.0, "dotted quarter": 1.5, "quarter": 1.0, "dotted eighth": 0.75,

@@ -413,7 +413,9 @@ def find_complaint(text: str) -> bool:
     t = normalise(text)
     if re.search(r"\b(make|more|needs?|want|could use|should be|add|give|not enough|lacks?|missing)\b", t):
         return False
-    return bool(re.search(r"\b(is|are|sounds?|feels?|seems?|gets?|getting|'s|'re|been)\s+(?!not\b)\w+", t))
+    # a verb of being followed by a quality, not a preposition ("a double-time feel on the drums" is no complaint)
+    return bool(re.search(r"\b(is|are|sounds?|feels?|seems?|gets?|getting|'s|'re|been)\s+"
+                          r"(?!not\b|on\b|in\b|at\b|for\b|of\b|over\b|during\b|with\b|from\b)\w+", t))
 
 
 # a bare number a tempo is set to: "to 72", not "to 3 dB", "to 8 bars" or "bar 12 to 16"

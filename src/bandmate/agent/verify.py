@@ -78,7 +78,7 @@ class Measured:
         unit = "dB" if self.expected.measure.startswith(("band_db", "crest", "peak", "attack", "ambience")) \
             else " LU" if self.expected.measure == "loudness_lufs" else ""
         verdict = "as intended" if self.ok and self.noticeable else (
-            "too small to hear" if self.ok else "went the wrong way")
+            "no measurable change" if self.ok and d == 0 else "too small to hear" if self.ok else "went the wrong way")
         if self.expected.at_least is not None:
             verdict = f"{'at least' if self.ok else 'under'} {self.expected.at_least:.3g}, " + (
                 "as built" if self.ok else "not there")
@@ -113,6 +113,8 @@ def judge(exp: ExpectedChange, before: float, after: float) -> tuple[bool, bool]
         return after >= exp.at_least and not (after < before and big), True
     if exp.direction == "same":
         return not big, True
+    if abs(after - before) <= 1e-9 * max(1.0, abs(before)):
+        return True, False  # nothing moved: too small, not the wrong way (the parts that did move stay)
     ok = after > before if exp.direction == "up" else after < before
     return ok, big
 

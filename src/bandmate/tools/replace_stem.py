@@ -123,4 +123,4 @@ def _match_level(new: Clip, old: Clip) -> tuple[Clip, float]:
 
 
 SPEC = ToolSpec(name="replace_stem", Args=ReplaceStemArgs, Result=ReplaceStemResult, fn=replace_stem,
-                category="music", replayable=False, stacks=False)
+                category="music", replayable=False, stacks=False, restemmable=True)

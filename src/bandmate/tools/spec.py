@@ -34,7 +34,8 @@ class ToolSpec:
     # What planners and surfaces need to know about the tool, declared here and nowhere else:
     words: Callable[[dict[str, Any]], str] | None = None  # a call in an engineer's words ("-4 dB bell at 100 Hz")
     level_args: frozenset[str] = frozenset()  # arguments that scale with intensity ("a bit more", "less")
-    restemmable: bool = False  # the same call makes sense on another stem ("same for the keys")
+    restemmable: bool = False  # the same call makes sense on another stem ("same for the keys"): its
+    # 'target' argument, or its 'stem' argument where it has no target (a rewrite of one part)
     makes_stem: bool = False  # its `stem`/`name` argument names a new stem
     separates_first: bool = False  # works on a mixture itself (separating when needed): no `separate` before it
     # True: running the call a second time is more of the same (an EQ, a reverb), so a change measured as

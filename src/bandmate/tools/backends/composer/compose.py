@@ -18,10 +18,12 @@ from __future__ import annotations
 from bandmate.core.errors import ToolInputError
 from bandmate.tools.backends.composer import presets
 from bandmate.tools.backends.composer.arrangement import Arrangement, Part
+from bandmate.tools.backends.composer.bass import STYLE_WORDS as BASS_STYLES
 from bandmate.tools.backends.composer.bass import compose_bass
 from bandmate.tools.backends.composer.controls import Controls
-from bandmate.tools.backends.composer.drums import compose_drums
+from bandmate.tools.backends.composer.drums import compose_drums, feel_from_style
 from bandmate.tools.backends.composer.form import parse_form, section_spans, shape_notes
+from bandmate.tools.backends.composer.harmony import STYLE_WORDS as HARMONY_STYLES
 from bandmate.tools.backends.composer.harmony import compose_harmony
 from bandmate.tools.backends.composer.melody import compose_lead
 from bandmate.tools.backends.composer.parts import Frame, in_window, tidy
@@ -87,6 +89,7 @@ def _frame(c: Controls, start_bar: int, end_bar: int | None, instruction: str | 
 
 
 def _apply_instruction(frame: Frame, instruction: str, first: int, last: int) -> None:
+    frame.instruction = instruction  # a playing style it names ("double time", "walking") is read per part
     words = instruction.lower().replace("-", "").split()
     hits = [INSTRUCTIONS[w] for w in words if w in INSTRUCTIONS]
     if not hits:
@@ -102,6 +105,21 @@ def _apply_instruction(frame: Frame, instruction: str, first: int, last: int) ->
         frame.fill_bars = set()
 
 
+def _instructed_style(instruction: str, role: str) -> str | None:
+    """The instruction itself when it names a playing style of this part's role ("double time" for drums,
+    "walking" for a bass, "arpeggio" for keys); None when it does not (it then only shapes the mode)."""
+    if not instruction:
+        return None
+    s = instruction.lower()
+    if role == "drums":
+        return instruction if feel_from_style(s) else None
+    if role == "bass":
+        return instruction if any(w in s for w, _ in BASS_STYLES) else None
+    if role == "lead":
+        return None
+    return instruction if any(w in s for w, _ in HARMONY_STYLES) else None
+
+
 def _unique(stem: str, taken: dict[str, Part]) -> str:
     if stem not in taken:
         return stem
@@ -113,7 +131,7 @@ def _unique(stem: str, taken: dict[str, Part]) -> str:
 
 def _part(inst_name: str, inst: presets.Instrument, stem: str, frame: Frame, style: str | None,
           first: int, last: int) -> Part:
-    style = style or inst.style or ""
+    style = _instructed_style(frame.instruction, inst.role) or style or inst.style or ""
     if inst.role == "drums":
         notes = compose_drums(frame, style, stem)
     elif inst.role == "bass":

@@ -47,6 +47,12 @@ def groove(feel: str, bpb: int) -> dict[int, list[Hit]]:
         "double_time": {KICK: [(0, 110, False), (1, 100, False), (2, 110, False), (3, 100, False)],
                         SNARE: [(0.5, 105, False), (1.5, 105, False), (2.5, 105, False), (3.5, 105, False)],
                         CLOSED_HAT: _sixteenths(4)},
+        # steady, pushing: a kick on every beat under a backbeat and sixteenth-note hi-hats
+        "driving": {KICK: [(b, 112 - 12 * (b % 2), False) for b in range(4)] + [(3.5, 85, True)],
+                    SNARE: [(1, 112, False), (3, 112, False)], CLOSED_HAT: _sixteenths(4, 66)},
+        # the bare skeleton: kick on 1 and 3, snare on 2 and 4, a hi-hat on each beat
+        "sparse": {KICK: [(0, 105, False), (2, 98, False)], SNARE: [(1, 100, False), (3, 100, False)],
+                   CLOSED_HAT: [(b, 66 + (8 if b == 0 else 0), False) for b in range(4)]},
         "swing": {RIDE: [(0, 90, False), (1, 95, False), (1.5, 70, False), (2, 90, False), (3, 95, False),
                          (3.5, 70, False)], PEDAL_HAT: [(1, 75, False), (3, 75, False)],
                   KICK: [(b, 45, True) for b in range(4)], SNARE: [(1.5, 40, True), (3.5, 45, True)]},
@@ -81,7 +87,7 @@ def groove(feel: str, bpb: int) -> dict[int, list[Hit]]:
 
 def compose_drums(frame: Frame, style: str = "", name: str = "drums") -> list[Note]:
     """Every bar from 1 to ``frame.last_bar``; the caller cuts out the window it wants."""
-    feel = _feel_from_style(style) or frame.feel
+    feel = feel_from_style(style) or frame.feel
     base = groove(feel, frame.bpb)
     notes: list[Note] = []
     for bar in frame.bars():
@@ -108,9 +114,11 @@ def compose_drums(frame: Frame, style: str = "", name: str = "drums") -> list[No
     return notes
 
 
-def _feel_from_style(style: str) -> str | None:
-    s = style.lower()
-    for word, feel in (("four on the floor", "four_on_the_floor"), ("half", "half_time"), ("jazz", "swing"),
+def feel_from_style(style: str) -> str | None:
+    s = style.lower().replace("breakdown", "")  # a breakdown is a mode of the bar, not the breakbeat feel
+    for word, feel in (("four on the floor", "four_on_the_floor"), ("half", "half_time"), ("driv", "driving"),
+                       ("sparse", "sparse"), ("simpl", "sparse"), ("minimal", "sparse"), ("sustain", "sparse"),
+                       ("jazz", "swing"),
                        ("swing", "swing"), ("shuffle", "shuffle"), ("break", "breakbeat"), ("funk", "funk"),
                        ("rock", "rock"), ("trap", "trap"), ("reggae", "one_drop"), ("bossa", "bossa"),
                        ("hip", "boom_bap"), ("boom", "boom_bap"), ("disco", "four_on_the_floor"),

@@ -37,6 +37,7 @@ class Frame:
     mode: str = "normal"  # 'normal' | 'breakdown' | 'build' | 'drop'
     density: float = 0.5
     seed: int = 0
+    instruction: str = ""  # what a recomposed window was asked to be ('double time', 'breakdown')
 
     def __post_init__(self) -> None:
         c = self.controls
