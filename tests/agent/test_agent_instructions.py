@@ -89,3 +89,22 @@ def test_now_the_bass_same_idea_repeats_a_rewrite_on_the_bass(offline_planner, k
     assert res.plan.tools() == ["replace_stem"] and res.plan.steps[0].args["stem"] == "bass"
     assert res.plan.steps[0].args.get("style") == first.plan.steps[0].args.get("style")
     assert onset_rate(session.stem("bass")) < onset_rate(session.stem("bass", res.version_before))
+
+
+@pytest.mark.parametrize("request_text", ["nah, that's too busy, put the old drums back",
+                                          "bring back the original bass line", "go back to the previous keys"])
+def test_asking_for_the_old_part_back_is_an_undo(offline_planner, band_view, request_text):
+    plan = offline_planner.plan(request_text, band_view)
+    assert plan.kind == "history" and plan.history.action == "undo" and plan.history.steps == 1
+
+
+def test_a_complaint_that_is_the_reason_for_an_instruction_is_not_a_second_edit(offline_planner, band_view):
+    plan = offline_planner.plan("it's too static, give the keys some movement", band_view)
+    assert plan.tools() == ["chorus", "stereo_width"] and {s.target for s in plan.steps} == {"keys"}
+    both = offline_planner.plan("it's too bright, and turn the drums down", band_view)
+    assert {(s.tool, s.target) for s in both.steps} == {("eq", "mix"), ("gain", "drums")}  # two real edits
+
+
+def test_a_vibe_word_does_not_recompose_a_bar(offline_planner, band_view):
+    plan = offline_planner.plan("half-time drums, breakdown vibe", band_view)
+    assert plan.tools() == ["replace_stem"] and plan.steps[0].args["style"] == "half-time"

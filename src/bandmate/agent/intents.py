@@ -43,7 +43,7 @@ CUES: list[tuple[str, str]] = [
              r"(?:[\w,-]+\s+){0,3}?(?:room|hall|church|cathedral|chamber|club|arena)\b"),
     ("limit", r"\b(peaks? (under|below|at|to)|ceiling|(no|without|stop (it )?|avoid( any)?) clipping|"
               r"it'?s clipping|brickwall|limit(er| it| the peaks))\b"),
-    ("inpaint", r"\b(fill(?!\s+(it |them |that |the sound |the \w+ )?out)|breakdown|regenerate|redo (bar|bars|the)|variation|rewrite (bar|bars|the))\b"),
+    ("inpaint", r"\b(fill(?!\s+(it |them |that |the sound |the \w+ )?out)|breakdown(?!\s+(vibe|feel|mood|style))|regenerate|redo (bar|bars|the)|variation|rewrite (bar|bars|the))\b"),
     ("continue", r"\b(extend|continue|keep going|make it longer|(?<!notes )longer|\d+ more bars|more bars|run on|"
                  r"twice as long|double the length|go on for|another (couple|few|\d+|two|four|eight)( of)? bars)\b"),
     ("add_stem", r"\b(add|bring in|layer|throw in|introduce|put (a|an|some)|write (a|an|some)|"

@@ -98,8 +98,8 @@ class OfflinePlanner:
         if first.history and len(clauses) == 1:
             return _history(first)
         moves = [c for c in clauses if c.history]
-        if moves and all(c.history or (not c.stems and len(c.text.split()) <= 3) for c in clauses):
-            return _history(moves[0])  # "too much, undo that": the comment only explains the undo
+        if moves and all(c.history or (not c.stems and (len(c.text.split()) <= 3 or c.complaint)) for c in clauses):
+            return _history(moves[0])  # "too much, undo that", "nah, that's too busy, put the old drums back"
         if first.question or (any(c.topics for c in clauses) and all(c.topics or _filler(c) for c in clauses)):
             return self._answer(clauses, view, constraints)
         # sections, the stem that carries each named part, and whether it is there (agent/targets.py)
@@ -114,6 +114,7 @@ class OfflinePlanner:
         said = [c for c in clauses if not _acknowledgement(c)]
         clauses = said or clauses  # "nice. try another one": the praise is not a request
         unclear: Plan | None = None
+        planned: list[tuple] = []
         for ci, clause in enumerate(clauses):
             if steps and steps[-1].tool == "extract_stem" and re.search(r"\b(everything|all) else\b", clause.text):
                 continue  # "drums and bass only, drop everything else": the solo already did it
@@ -125,6 +126,10 @@ class OfflinePlanner:
             s, text, e, used = part
             for other in self._each_part(clause, s, view, user):  # "the bass and drums are too loud"
                 s, e, used, text = s + other[0], e + other[2], used + other[3], f"{text} And {other[1]}"
+            planned.append((ci, clause, s, text, e, used))
+        for ci, clause, s, text, e, used in planned:
+            if _only_a_reason(clause, used, planned):
+                continue
             steps += [c.model_copy(update={"clause": ci}) for c in s]
             expected += [x.model_copy(update={"clause": ci}) for x in e]
             texts.append((ci, text))
@@ -485,6 +490,14 @@ def _instruction(clause: Clause) -> Clause:
     intensity, word = find_intensity(text)
     return replace(clause, text=text, negated=negated, less=less, complaint=False, intensity=intensity,
                    intensity_word=word)
+
+
+def _only_a_reason(clause: Clause, used: list[str], planned: list[tuple]) -> bool:
+    """"it's too static, give the keys some movement": a complaint that names no part and reads as the same
+    quality another clause asks for on a part is that clause's reason, not a second edit of the whole mix."""
+    if clause.stems or not (clause.complaint or clause.less):
+        return False
+    return any(other is not clause and other.stems and set(used) & set(u) for _, other, _, _, _, u in planned)
 
 
 def _literal_inverts(clause: Clause, start: int) -> bool:

@@ -338,6 +338,12 @@ def find_key(text: str) -> str | None:
     return f"{note[0].upper()}{note[1:]} {mode}"
 
 
+# "put the old drums back", "bring back the original bass line", "back to the previous keys"
+OLD_BACK = re.compile(r"\b(?:put|bring|give me|get|want|have)\b.{0,12}\b(?:old|original|previous)\s+\w+"
+                      r"(?:\s+(?:part|line|pattern|sound|one))?\s+back\b|\b(?:bring|put) back the (?:old|original|previous)\b|"
+                      r"\bback to the (?:old|original|previous)\b")
+
+
 def find_history(text: str) -> tuple[str, int] | None:
     t = normalise(text)
     if m := re.search(r"\b(?:back to|go to|restore|checkout|revert to)\s+(?:version|v)\s*(\d+)", t):
@@ -348,7 +354,7 @@ def find_history(text: str) -> tuple[str, int] | None:
         return ("redo", 1)
     if m := re.search(rf"\bundo\s+(?:the\s+)?(?:last\s+)?{NUM}\b", t):
         return ("undo", int(_num(m.group(1))))
-    if re.search(r"\b(undo|revert|take that back|go back|scrap that|never ?mind that|cancel that)\b", t):
+    if re.search(r"\b(undo|revert|take that back|go back|scrap that|never ?mind that|cancel that)\b", t) or OLD_BACK.search(t):
         return ("undo", 1)
     return None
 
