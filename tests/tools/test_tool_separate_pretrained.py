@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bandmate.core.audio_io import load
@@ -51,11 +52,34 @@ def test_the_vocal_stem_keeps_the_voice(fishin):
     mix, stems, f0 = fishin
     vocals = harmonic_split_db(mix, stems["vocals"], f0)
     assert vocals["harmonic_fraction"] >= 0.8, vocals
-    # with the comb gate the rest (1-bin guard) is ~11.1 dB down (9.1 without); most of what is left lies
-    # within 2 bins of a voice partial, i.e. the voice's own Hann main lobe, not the guitar
+    # with the comb gate the rest (1-bin guard) is ~11.1 dB down (9.1 without). The issue asks for 12; what
+    # is left is the voice itself: 91 % of it lies within 3 bins of a partial, 74 % in the frames where the
+    # voice glides and pyin's one f0 per frame misses its partials (-14.1 dB in the steady frames), and it
+    # is centred like the voice (below). benchmarks/diag_vocal_residual.py prints the breakdown.
     assert vocals["rest_db"] <= -10.5, vocals
     between = harmonic_split_db(mix, stems["vocals"], f0, lobe_bins=2.0)
     assert between["rest_db"] <= -12.0, between  # the issue's target, the voice's main lobes left out
+
+
+def _side_minus_mid_db(mix, stem, f0, key):
+    """Side/mid energy ratio (dB) of ``stem`` in the harmonic or rest set of harmonic_split_db."""
+    from bandmate.core.clip import Clip
+
+    x = stem.with_channels(2).samples
+    mid, side = ((x[0] + x[1]) / 2, (x[0] - x[1]) / 2)
+    m, s = (harmonic_split_db(mix, Clip(np.stack([c, c]), stem.sample_rate), f0) for c in (mid, side))
+    return s[key] - m[key]
+
+
+def test_what_the_vocal_stem_keeps_between_the_partials_is_centred_like_the_voice(fishin):
+    # the voice is centred, the guitar is a wide stereo recording: the rest of the vocal stem (the mix's
+    # side/mid weighted by the stem's mask) sits near the voice's ~-21 dB, far from the guitar's ~-3.5 dB
+    mix, stems, f0 = fishin
+    voice = _side_minus_mid_db(mix, stems["vocals"], f0, "harmonic_db")
+    guitar = _side_minus_mid_db(mix, stems["accompaniment"], f0, "rest_db")
+    rest = _side_minus_mid_db(mix, stems["vocals"], f0, "rest_db")
+    assert voice <= -18.0 and guitar >= -6.0, (voice, guitar)
+    assert rest <= -13.0, (rest, voice, guitar)  # measured -15.1: ~5 % guitar by a two-source stereo model
 
 
 def test_the_comb_gate_takes_guitar_out_of_the_vocal_stem(fishin, spleeter):
