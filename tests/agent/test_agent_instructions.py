@@ -108,3 +108,30 @@ def test_a_complaint_that_is_the_reason_for_an_instruction_is_not_a_second_edit(
 def test_a_vibe_word_does_not_recompose_a_bar(offline_planner, band_view):
     plan = offline_planner.plan("half-time drums, breakdown vibe", band_view)
     assert plan.tools() == ["replace_stem"] and plan.steps[0].args["style"] == "half-time"
+
+
+def test_a_statement_about_the_part_an_instruction_names_is_its_reason(offline_planner, band_view):
+    plan = offline_planner.plan("I can't make out the bass notes, give it more definition", band_view)
+    assert plan.tools() == ["eq"] and plan.steps[0].target == "bass"  # not a busier bass line as well
+    two = offline_planner.plan("the drums are too loud, make the bass warmer", band_view)
+    assert {(s.tool, s.target) for s in two.steps} == {("gain", "drums"), ("eq", "bass")}
+
+
+def test_a_caution_is_checked_not_done(offline_planner, band_view):
+    plan = offline_planner.plan("tame the cymbals a bit, but don't thin out the kick", band_view)
+    assert plan.tools() == ["eq"] and plan.steps[0].args["high_shelf_db"] < 0
+    assert plan.steps[0].args["high_shelf_hz"] >= 4000  # the cymbals, far above the kick
+    kept = [e for e in plan.expected if e.direction == "same"]
+    assert kept and all(e.target == "drums" for e in kept)
+    assert any("stays the same" in n for n in plan.notes)
+
+
+@pytest.mark.parametrize("typo, term", [("the hi-hats are peircing", "shrill"), ("the bass is too boomyy", "boomy")])
+def test_a_one_letter_slip_in_a_long_word_is_read_as_the_word(offline_planner, band_view, typo, term):
+    plan = offline_planner.plan(typo, band_view)
+    assert plan.kind == "edit" and f'"less {term}"' in plan.explanation
+
+
+def test_brighten_is_bright_not_higher(offline_planner, band_view):
+    plan = offline_planner.plan("brighten the keys", band_view)
+    assert plan.tools() == ["eq"] and "pitch_shift" not in plan.tools()

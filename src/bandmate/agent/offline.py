@@ -115,9 +115,14 @@ class OfflinePlanner:
         clauses = said or clauses  # "nice. try another one": the praise is not a request
         unclear: Plan | None = None
         planned: list[tuple] = []
+        guards: list[tuple[int, Clause]] = []
         for ci, clause in enumerate(clauses):
-            if steps and steps[-1].tool == "extract_stem" and re.search(r"\b(everything|all) else\b", clause.text):
+            if planned and planned[-1][2] and planned[-1][2][-1].tool == "extract_stem" and \
+                    re.search(r"\b(everything|all) else\b", clause.text):
                 continue  # "drums and bass only, drop everything else": the solo already did it
+            if DONT.match(clause.text) and ci > 0:
+                guards.append((ci, clause))  # "…, but don't thin out the kick": a caution, checked below
+                continue
             part = self._clause(clause, view, user)
             if isinstance(part, Plan):  # a clarification for this clause: asked only if nothing else is clear
                 notes.append(f"did not understand '{clause.text}': {part.clarification.question}")
@@ -148,6 +153,10 @@ class OfflinePlanner:
         if refused:
             return _refuse(refused, rest, constraints)
         expected = [e for e in expected if e.clause in {s.clause for s in steps}]  # a dropped clause expects nothing
+        for _, clause in guards:
+            kept, said = self._guard(clause, view, user, steps[0].clause or 0)
+            expected += kept
+            notes.append(said)
         if any(c.kind == "keep_stem" for c in constraints):
             expected = _aimed_like(expected, steps)
         if any(s.tool == "generate" for s in steps):
@@ -237,6 +246,17 @@ class OfflinePlanner:
             return s, text, e, [best.term]
         return self._from_term(self.kb.lexicon[best.term], clause, view)
 
+    def _guard(self, clause: Clause, view: SessionView, user: str, ci: int) -> tuple[list[ExpectedChange], str]:
+        """A caution ("don't thin out the kick"): what doing it would move is expected to stay the same, so
+        verify measures and reports it; nothing is done for it."""
+        said = DONT.sub("", clause.text).strip()
+        part = self._clause(replace(clause, text=said, negated=False, less=False, complaint=False), view, user)
+        if isinstance(part, Plan) or not part[2]:
+            return [], f"kept in mind: '{clause.text}' (I have no measure for it, so it is not checked)"
+        kept = [e.model_copy(update={"direction": "same", "clause": ci}) for e in part[2]]
+        what = ", ".join(f"{e.measure} on the {e.target}" for e in kept)
+        return kept, f"'{clause.text}': checked that {what} stays the same"
+
     @staticmethod
     def _fits_session(args: dict, view: SessionView) -> bool:
         """Point a recipe's stem arguments at this session's names; False if a part is missing."""
@@ -267,6 +287,19 @@ class OfflinePlanner:
             if pattern.search(quality):
                 m = pattern.search(clause.text)
                 return term, (m.start() if m else 0)
+        return self._misspelt_term(quality, clause.text)
+
+    def _misspelt_term(self, quality: str, text: str) -> tuple[str, int] | None:
+        """"the hi-hats are peircing": a long word one slip (a letter dropped, added, changed or two swapped)
+        from exactly one term's single-word alias is read as that word."""
+        single = {a.lower(): e.term for e in self.kb.lexicon.values() for a in [e.term, *e.aliases]
+                  if " " not in a and len(a) >= MIN_TYPO_LEN}
+        for w in re.findall(rf"[a-z]{{{MIN_TYPO_LEN},}}", quality):
+            if w in single or w in STEM_ALIASES:
+                continue
+            meant = {single[a] for a in single if _one_slip(w, a)}
+            if len(meant) == 1:
+                return meant.pop(), max(text.find(w), 0)
         return None
 
     def _aliases(self) -> list[tuple[re.Pattern, str]]:
@@ -438,6 +471,21 @@ def _separate_first(steps: list[ToolCall], view: SessionView) -> list[ToolCall]:
     return [ToolCall(tool="separate", args={}, why="split the mix into stems first"), *steps]
 
 
+MIN_TYPO_LEN = 7  # shorter words are too often other real words one letter away ("cold"/"bold")
+
+
+def _one_slip(a: str, b: str) -> bool:
+    """``a`` and ``b`` differ by one dropped, added or changed letter, or two neighbours swapped."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]]
+                                  and a[diff[1]] == b[diff[0]])
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
+
+
 def _quality_words(clause: Clause) -> str:
     """The clause without stems, ranges, intensity and filler, leaving the quality words to retrieve on."""
     t = clause.text
@@ -465,6 +513,8 @@ def _segment(text: str, start: int) -> tuple[int, int]:
     return (cuts[-1] if cuts else 0), (end.start() if end else len(text))
 
 
+STATES = re.compile(r"\b(?:can't|cannot|can not|hard to|barely|hardly|i don't hear|lost|buried)\b")
+DONT = re.compile(r"^(?:but\s+|and\s+|just\s+)?(?:don't|dont|do not|never|try not to)\s+")
 IMPERATIVE = re.compile(r"^(?:(?:please|just|now|then|so|and|but|maybe|can you|could you)\s+)*(?:make|give|bring|push|pull|"
                         r"tuck|hold|calm|soften|smooth|tame|cut|add|take|turn|put|keep|let|warm|brighten|darken|"
                         r"thin|fatten|widen|narrow|scoop|roll|clean|tighten|loosen|open|fix|raise|lower|boost|drop|"
@@ -493,11 +543,21 @@ def _instruction(clause: Clause) -> Clause:
 
 
 def _only_a_reason(clause: Clause, used: list[str], planned: list[tuple]) -> bool:
-    """"it's too static, give the keys some movement": a complaint that names no part and reads as the same
-    quality another clause asks for on a part is that clause's reason, not a second edit of the whole mix."""
-    if clause.stems or not (clause.complaint or clause.less):
+    """A statement of a problem beside an instruction about the same part is the instruction's reason, not a
+    second edit: "I can't make out the bass notes, give it more definition" is one edit (the instruction's);
+    "it's too static, give the keys some movement" is one edit on the keys (the part-less complaint reads as
+    the quality the instruction asks for). A problem about another part stays an edit of its own."""
+    if IMPERATIVE.match(clause.text) or not (clause.complaint or clause.less or clause.negated or
+                                              STATES.search(clause.text)):
         return False
-    return any(other is not clause and other.stems and set(used) & set(u) for _, other, _, _, _, u in planned)
+    for _, other, _, _, _, u in planned:
+        if other is clause or not other.stems or not IMPERATIVE.match(other.text):
+            continue
+        if clause.stems and set(other.stems) == set(clause.stems):
+            return True  # "I can't make out the bass notes, give it more definition": the instruction says how
+        if not clause.stems and set(used) & set(u):
+            return True
+    return False
 
 
 def _literal_inverts(clause: Clause, start: int) -> bool:

@@ -144,9 +144,11 @@ def _split_parts(piece: str) -> list[str]:
     """'make the bass warmer and the drums quieter' is two edits, each with its own part; 'make the bass and
     drums quieter' and 'add reverb to the vocals and the guitar' are one (a side only names parts)."""
     for m in re.finditer(r"\s*(?:,\s*and|\band|,|\bbut)\s+", piece):
-        left, right = piece[:m.start()], piece[m.end():]
+        left, right = piece[:m.start()], re.sub(r"^but\s+", "", piece[m.end():])  # ", but …"
         if re.match(r"(?:not|instead of|rather than)\b", right):  # "the keys, not the drums": a contrast
             continue
+        if re.match(r"(?:don't|dont|do not|never|try not to)\b", right) and _says_what(left):
+            return [left.strip(" ,"), right.strip()]  # "…, but don't thin out the kick": a caution of its own
         if re.match(r"(?:they|they're|theyre|it|it's|its|he|she|so|because|cause|since|as|which|that|while|"
                     r"when|where|until)\b", right):
             continue  # "the keys are muddy, they're fighting the bass": a reason, not a second edit

@@ -23,6 +23,8 @@ REGIONS: list[tuple[str, dict, float, float, str]] = [
     (r"mids|midrange|middle", {"peak1_hz": 1000.0, "peak1_q": 0.7}, 500.0, 2000.0, "the mids around 1 kHz"),
     (r"highs|high[- ]end|top[- ]end|treble|high frequencies", {"high_shelf_hz": 6000.0}, 6000.0, 16000.0,
      "the highs above 6 kHz"),
+    # the metal of a kit: "tame the cymbals", "less hi-hat" (the kick and snare bodies sit far below)
+    (r"cymbals?|hi-?hats?|hats|ride", {"high_shelf_hz": 5000.0}, 5000.0, 14000.0, "the cymbals above 5 kHz"),
 ]
 NAMES = "|".join(f"(?:{p})" for p, *_ in REGIONS)
 CUT = r"too much|too many|less|cut|reduce|tame|lower|pull (?:back|down)|fewer|roll off|take (?:some|out)|scoop"
