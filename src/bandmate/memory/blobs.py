@@ -28,7 +28,11 @@ ORPHAN_AGE_S = 3600.0  # a temp file this old is an orphan even if its pid was r
 
 
 def _scale_for(x: np.ndarray) -> float:
-    peak = float(np.abs(x).max()) if x.size else 0.0
+    return _scale_over(float(np.abs(x).max()) if x.size else 0.0)
+
+
+def _scale_over(peak: float) -> float:
+    """The headroom scale for a peak: 1.0 up to full scale, else the power of two at or above it."""
     return 1.0 if peak <= 1.0 else float(2 ** int(np.ceil(np.log2(peak))))
 
 
@@ -39,12 +43,30 @@ def quantize(clip: Clip) -> Clip:
 
 def _on_grid(clip: Clip) -> tuple[Clip, np.ndarray, float]:
     """(the clip as stored, its 24-bit integers (channels, frames) as exact floats, its headroom scale)."""
-    scale = _scale_for(clip.samples)
+    x = clip.samples
+    top, bottom = float(x.max()), float(x.min())
+    scale = _scale_over(max(top, -bottom))
+    if scale == 1.0:  # no headroom needed, the usual case: the same grid in fewer passes
+        return _on_unit_grid(clip, top)
     ints = np.clip(np.round(clip.samples / scale * _FULL), -_FULL, _FULL - 1)
     q = (ints / _FULL * scale).astype(np.float32)
     if _scale_for(q) != scale:  # the peak rounded onto a power of two: store it with that headroom
         return _on_grid(Clip(q, clip.sample_rate, clip.provenance))
     return (clip if np.array_equal(q, clip.samples) else Clip(q, clip.sample_rate, clip.provenance)), ints, scale
+
+
+def _on_unit_grid(clip: Clip, top: float) -> tuple[Clip, np.ndarray, float]:
+    """``_on_grid`` for a clip whose peak is at most 1.0 (scale 1): bit for bit what the general path
+    gives, without its second peak search and comparison. ``x * 2**23`` is exact in float32, so the
+    clip is on the grid exactly when that product is already integral and under the top code (a peak
+    of +1.0 itself is clipped to ``2**23 - 1``); otherwise the rounded, clipped product divided back is
+    the stored clip, whose peak cannot reach a higher power of two."""
+    y = clip.samples * _FULL
+    ints = np.round(y)
+    if top <= (_FULL - 1) / _FULL and np.array_equal(ints, y):
+        return clip, ints, 1.0
+    np.clip(ints, -_FULL, _FULL - 1, out=ints)
+    return Clip(ints / _FULL, clip.sample_rate, clip.provenance), ints, 1.0
 
 
 def clip_key(clip: Clip) -> str:
