@@ -24,6 +24,9 @@ from bandmate.core.clip import Clip
 from bandmate.core.errors import SessionError
 
 _FULL = float(2**23)
+# libFLAC level 1 of 0-8 (soundfile's 0..1 scale): about a quarter less encoding time than the default
+# level 5 for about 3% more disk on real music; any level decodes to the same samples
+FLAC_LEVEL = 0.125
 ORPHAN_AGE_S = 3600.0  # a temp file this old is an orphan even if its pid was reused by another process
 
 
@@ -72,7 +75,7 @@ def _on_unit_grid(clip: Clip, top: float) -> tuple[Clip, np.ndarray, float]:
 def clip_key(clip: Clip) -> str:
     h = hashlib.sha256()
     h.update(f"{clip.sample_rate}:{clip.channels}:{clip.frames}:".encode())
-    h.update(clip.samples.tobytes())
+    h.update(memoryview(np.ascontiguousarray(clip.samples)).cast("B"))  # the same bytes, not copied
     return h.hexdigest()[:32]
 
 
@@ -156,8 +159,8 @@ class BlobStore:
         path = d / f"{key}.s{int(np.log2(scale))}.flac"
         if not (d.is_dir() and any(d.glob(f"{key}*.flac"))):
             pcm = ints.T.astype(np.int32) << 8
-            self._write_atomic(path, lambda tmp: sf.write(str(tmp), pcm, clip.sample_rate,
-                                                          format="FLAC", subtype="PCM_24"))
+            self._write_atomic(path, lambda tmp: sf.write(str(tmp), pcm, clip.sample_rate, format="FLAC",
+                                                          subtype="PCM_24", compression_level=FLAC_LEVEL))
         _remember(str(path), clip.samples, clip.sample_rate)  # what decoding it would give, bit for bit
         return key
 
