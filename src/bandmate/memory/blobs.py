@@ -15,6 +15,7 @@ import os
 import threading
 import time
 import uuid
+import weakref
 from collections import OrderedDict
 from pathlib import Path
 
@@ -41,7 +42,25 @@ def _scale_over(peak: float) -> float:
 
 def quantize(clip: Clip) -> Clip:
     """The clip exactly as it will read back from storage (24-bit with power-of-two headroom)."""
-    return _on_grid(clip)[0]
+    return clip if _is_stored(clip) else _on_grid(clip)[0]
+
+
+# Clips this process read from the store or wrote to it, so on the grid as they are: re-summing a mix
+# quantises every stem, and the unchanged ones need no rounding pass. Keyed by the Clip object itself
+# (weakly; a Clip is immutable, its samples read-only), so a new clip is never taken for a stored one.
+_STORED: weakref.WeakKeyDictionary[Clip, bool] = weakref.WeakKeyDictionary()
+_STORED_LOCK = threading.Lock()
+
+
+def _mark_stored(clip: Clip) -> Clip:
+    with _STORED_LOCK:
+        _STORED[clip] = True
+    return clip
+
+
+def _is_stored(clip: Clip) -> bool:
+    with _STORED_LOCK:
+        return clip in _STORED
 
 
 def _on_grid(clip: Clip) -> tuple[Clip, np.ndarray, float]:
@@ -162,11 +181,46 @@ class BlobStore:
             self._write_atomic(path, lambda tmp: sf.write(str(tmp), pcm, clip.sample_rate, format="FLAC",
                                                           subtype="PCM_24", compression_level=FLAC_LEVEL))
         _remember(str(path), clip.samples, clip.sample_rate)  # what decoding it would give, bit for bit
+        _mark_stored(clip)
         return key
+
+    def put_clips(self, clips: list[Clip], workers: int = 4) -> list[str]:
+        """``put_clip`` for each clip, in order, up to ``workers`` encoding side by side (rounding, hashing and
+        libFLAC release the GIL): a commit's edited stem and new mix are written in the time of one. Every
+        write has finished (or failed: the first error is raised) before this returns."""
+        if len(clips) < 2:
+            return [self.put_clip(c) for c in clips]
+        keys: list[str | None] = [None] * len(clips)
+        errors: list[BaseException] = []
+        todo = iter(range(len(clips)))
+        lock = threading.Lock()
+
+        def work() -> None:
+            while True:
+                with lock:
+                    i = next(todo, None)
+                if i is None or errors:
+                    return
+                try:
+                    keys[i] = self.put_clip(clips[i])
+                except BaseException as err:  # re-raised in the caller's thread below
+                    errors.append(err)
+
+        helpers = [threading.Thread(target=work, name="bandmate-blob-writer")
+                   for _ in range(min(workers, len(clips)) - 1)]
+        for t in helpers:
+            t.start()
+        work()
+        for t in helpers:
+            t.join()
+        if errors:
+            raise errors[0]
+        return [k for k in keys if k is not None]
 
     def get_clip(self, key: str, provenance: str | None = None) -> Clip:
         samples, sr = _decoded(str(self._find(key, ".flac")))
-        return Clip(samples.copy(), sr, (provenance or f"blob:{key}",))  # a copy: callers may change theirs
+        # a copy of its own (read-only, as every Clip's samples), never the cached array itself
+        return _mark_stored(Clip(samples.copy(), sr, (provenance or f"blob:{key}",)))
 
     def put_bytes(self, data: bytes, suffix: str = ".bin") -> str:
         key = hashlib.sha256(data).hexdigest()[:32]
