@@ -177,7 +177,8 @@ class BlobStore:
         d = self._dir(key)
         path = d / f"{key}.s{int(np.log2(scale))}.flac"
         if not (d.is_dir() and any(d.glob(f"{key}*.flac"))):
-            pcm = ints.T.astype(np.int32) << 8
+            pcm = np.ascontiguousarray(ints.T, dtype=np.int32)  # (frames, channels) as libsndfile reads it
+            pcm <<= 8
             self._write_atomic(path, lambda tmp: sf.write(str(tmp), pcm, clip.sample_rate, format="FLAC",
                                                           subtype="PCM_24", compression_level=FLAC_LEVEL))
         _remember(str(path), clip.samples, clip.sample_rate)  # what decoding it would give, bit for bit
