@@ -255,13 +255,35 @@ def _measured(session: Session, target: str, version_id: int, measure: str, rng,
         if key[0] is not None and key in _MEASURED:
             _MEASURED.move_to_end(key)
             return _MEASURED[key]
-    value = measures.measure(measure, _cut(clip if clip is not None else target_clip(session, target, version_id), rng))
+    cut = _cut(clip if clip is not None else target_clip(session, target, version_id), rng)
+    value = measures.measure(measure, cut, spectrum=lambda: _spectrum(key[0], rng, cut))
     if key[0] is not None:
         with _MEASURED_LOCK:
             _MEASURED[key] = value
             while len(_MEASURED) > 4096:
                 _MEASURED.popitem(last=False)
     return value
+
+
+_SPECTRA: OrderedDict[tuple, Any] = OrderedDict()  # (stored clip, range) -> its long-term spectrum
+_SPECTRA_KEPT = 64  # a few kB each
+
+
+def _spectrum(blob: str | None, rng, clip):
+    """The long-term spectrum of a stored clip (over ``rng``), kept per stored clip: measuring another band
+    of a stem whose audio did not change (the bass 'before' of "less boomy" after "warmer") reads it again."""
+    if blob is None:
+        return measures.long_term_spectrum(clip)
+    with _MEASURED_LOCK:
+        if (blob, rng) in _SPECTRA:
+            _SPECTRA.move_to_end((blob, rng))
+            return _SPECTRA[(blob, rng)]
+    spec = measures.long_term_spectrum(clip)
+    with _MEASURED_LOCK:
+        _SPECTRA[(blob, rng)] = spec
+        while len(_SPECTRA) > _SPECTRA_KEPT:
+            _SPECTRA.popitem(last=False)
+    return spec
 
 
 def _cut(clip, rng: tuple[float, float] | None):

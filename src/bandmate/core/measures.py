@@ -452,9 +452,19 @@ def _unknown(name: object) -> ToolInputError:
                           "(band edges in Hz, e.g. band_db:80-400)")
 
 
-def measure(name: str, clip: Clip) -> float:
-    """The measure called ``name`` (one of ``MEASURE_NAMES`` or ``band_db:LO-HI``) of ``clip``."""
+def long_term_spectrum(clip: Clip) -> _Spectrum:
+    """The spectrum the spectral measures read (``band_db``, ``centroid_hz``, ``rolloff_hz``): compute it
+    once to read several of them (``measure(..., spectrum=...)``)."""
+    return _spectrum(_check(clip))
+
+
+def measure(name: str, clip: Clip, spectrum: Callable[[], _Spectrum] | None = None) -> float:
+    """The measure called ``name`` (one of ``MEASURE_NAMES`` or ``band_db:LO-HI``) of ``clip``.
+
+    ``spectrum``: gives ``long_term_spectrum(clip)`` (from a cache, say); called only by spectral measures.
+    """
     _check(clip)
+    spec_of = spectrum if spectrum is not None else (lambda: _spectrum(clip))
     if not isinstance(name, str):
         raise _unknown(name)
     key = name.strip()
@@ -463,10 +473,12 @@ def measure(name: str, clip: Clip) -> float:
         if match is None:
             raise ToolInputError(f"measure {name!r} should look like 'band_db:LO-HI' with LO and HI in "
                                  "Hz, e.g. 'band_db:80-400'")
-        return band_db(clip, float(match[1]), float(match[2]))
+        lo, hi = float(match[1]), float(match[2])
+        _check_band(lo, hi)
+        return _level_db(float(_band_power(spec_of(), lo, hi)[0]))  # band_db, on the spectrum given
     if key not in MEASURE_NAMES:
         raise _unknown(name)
-    return float(_plain(lambda: _spectrum(clip))[key](clip))
+    return float(_plain(spec_of)[key](clip))
 
 
 def measure_all(clip: Clip) -> dict[str, float]:

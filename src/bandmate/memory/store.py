@@ -243,10 +243,12 @@ class Store:
         return self.blobs.get_clip(key, label)
 
     def _put_all(self, mix: Clip | str, stems: Mapping[str, Clip | str]) -> dict[str, Any]:
-        def put(c: Clip | str) -> str:
-            return c if isinstance(c, str) else self.blobs.put_clip(c)
-
-        return {"mix": put(mix), "stems": {name: put(c) for name, c in stems.items()}}
+        """Keys for the mix and stems; new clips are written (side by side) before this returns."""
+        named = {"mix": mix, **{f"stem:{n}": c for n, c in stems.items()}}
+        new = [n for n, c in named.items() if not isinstance(c, str)]
+        keys = dict(zip(new, self.blobs.put_clips([named[n] for n in new]), strict=True))
+        key = {n: keys.get(n, c) for n, c in named.items()}
+        return {"mix": key["mix"], "stems": {n: key[f"stem:{n}"] for n in stems}}
 
     @staticmethod
     def _insert_version(db, sid, vid, parent, keys, state, bus, assets, step) -> None:

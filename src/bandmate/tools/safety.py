@@ -80,16 +80,22 @@ def true_peak_near_top(x: np.ndarray, floor_dbfs: float, stop_above_dbfs: float 
     (``FLOOR_DB`` when none is): between quieter samples no realistic signal peaks ``_SURE_SAFE_DB``
     higher, and most of a mix sits under its top, so this costs a fraction of ``peak_dbfs``.
     The interpolated values are those of ``resample_poly`` (the same filter, as a polyphase kernel
-    applied at the chosen samples only). ``stop_above_dbfs``: kept for callers; the check is one pass."""
+    applied at the chosen samples only). ``stop_above_dbfs``: when the sample peak is already above it,
+    that sample peak is returned as it is (the true peak is at least that): a caller asking "over the
+    ceiling?" gets its answer without oversampling."""
     level = np.abs(x).max(axis=0)
-    loud = np.flatnonzero(level > 10 ** (floor_dbfs / 20))
-    if loud.size == 0:
+    loud = level > 10 ** (floor_dbfs / 20)
+    count = int(np.count_nonzero(loud))
+    if count == 0:
         return measures.FLOOR_DB
-    if loud.size > x.shape[1] // 2:  # loud almost everywhere: the chunked full pass is as cheap
+    top = float(level.max())
+    if stop_above_dbfs is not None and 20 * np.log10(top) > stop_above_dbfs:
+        return float(20 * np.log10(top))
+    if count > x.shape[1] // 2:  # loud almost everywhere: the chunked full pass is as cheap
         return measures.peak_dbfs(Clip(np.asarray(x, np.float32), 44100))
     # the stretches after each loud sample and after the sample before it (a peak between two samples)
-    at = np.union1d(loud, np.maximum(loud - 1, 0))
-    return float(20 * np.log10(max(float(level[loud].max()), _interpolated_peak(x, at))))
+    loud[:-1] |= loud[1:]
+    return float(20 * np.log10(max(top, _interpolated_peak(x, np.flatnonzero(loud)))))
 
 
 @lru_cache(maxsize=1)
@@ -115,14 +121,17 @@ def _polyphase() -> tuple[np.ndarray, int]:
 
 def _interpolated_peak(x: np.ndarray, at: np.ndarray, block: int = 1 << 15) -> float:
     """The largest |value| of ``x`` 4x oversampled at the outputs k*n + p for n in ``at``, p = 0..k-1."""
+    from numpy.lib.stride_tricks import sliding_window_view
+
     taps, reach = _polyphase()
-    padded = np.pad(np.asarray(x, np.float64), ((0, 0), (reach, reach)))
-    offsets = np.arange(2 * reach + 1)
+    # padded in x's own dtype; each window is widened to float64 (exactly) just before the product
+    padded = np.pad(x, ((0, 0), (reach, reach)))
     peak = 0.0
-    for i in range(0, at.size, block):
-        idx = at[i:i + block, None] + offsets[None, :]  # windows of x around each chosen sample
-        for ch in padded:
-            peak = max(peak, float(np.abs(ch[idx] @ taps.T).max()))
+    for ch in padded:
+        windows = sliding_window_view(ch, 2 * reach + 1)  # windows[n] = x[n - reach .. n + reach]
+        for i in range(0, at.size, block):
+            near = windows[at[i:i + block]].astype(np.float64)
+            peak = max(peak, float(np.abs(near @ taps.T).max()))
     return peak
 
 

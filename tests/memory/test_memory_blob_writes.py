@@ -1,0 +1,72 @@
+"""Blob writing shortcuts: clips known to be stored skip the rounding pass (only those very objects),
+and a commit's clips are written side by side with the same keys and errors as one by one."""
+
+from __future__ import annotations
+
+import gc
+
+import numpy as np
+import pytest
+
+from bandmate.core.clip import Clip
+from bandmate.core.testsignals import noise, sine
+from bandmate.memory import blobs
+from bandmate.memory.blobs import BlobStore, quantize
+
+
+def test_a_clip_read_from_the_store_is_quantised_as_it_is(tmp_path):
+    bs = BlobStore(tmp_path / "blobs")
+    raw = noise(0.3, channels=2, amplitude=0.4, seed=5)
+    key = bs.put_clip(raw)
+    back = bs.get_clip(key)
+    assert quantize(back) is back
+    assert np.array_equal(back.samples, quantize(raw).samples)
+
+
+def test_only_the_stored_object_itself_is_taken_as_on_the_grid(tmp_path):
+    bs = BlobStore(tmp_path / "blobs")
+    back = bs.get_clip(bs.put_clip(sine(220, 0.2, amplitude=0.5)))
+    louder = back.replace(back.samples * 0.7, "gain")  # derived: off the grid again
+    q = quantize(louder)
+    assert q is not louder
+    assert np.array_equal(q.samples, blobs._on_grid(Clip(louder.samples.copy(), louder.sample_rate))[0].samples)
+    twin = Clip(back.samples.copy(), back.sample_rate)  # same audio, never stored: the full check says so
+    assert not blobs._is_stored(twin) and quantize(twin) is twin
+
+
+def test_the_stored_set_does_not_keep_clips_alive(tmp_path):
+    bs = BlobStore(tmp_path / "blobs")
+    key = bs.put_clip(sine(330, 0.2, amplitude=0.5))
+    before = len(blobs._STORED)
+    clips = [bs.get_clip(key) for _ in range(5)]
+    assert len(blobs._STORED) == before + 5
+    del clips
+    gc.collect()
+    assert len(blobs._STORED) == before
+
+
+def test_clips_written_side_by_side_get_the_keys_of_one_by_one(tmp_path):
+    clips = [noise(0.3, channels=2, amplitude=0.2 + 0.1 * i, seed=i) for i in range(5)] + [sine(110, 0.3)]
+    clips.append(clips[1])  # the same audio twice in one commit
+    side = BlobStore(tmp_path / "a").put_clips(clips)
+    one = BlobStore(tmp_path / "b")
+    assert side == [one.put_clip(c) for c in clips]
+    got = BlobStore(tmp_path / "a")
+    for c, k in zip(clips, side, strict=True):
+        assert np.array_equal(got.get_clip(k).samples, quantize(c).samples)
+
+
+def test_a_failed_write_is_raised_after_every_writer_stopped(tmp_path, monkeypatch):
+    bs = BlobStore(tmp_path / "blobs")
+    clips = [noise(0.2, channels=2, amplitude=0.3, seed=i) for i in range(4)]
+    real = bs.put_clip
+
+    def flaky(clip):
+        if clip is clips[2]:
+            raise OSError("disk full")
+        return real(clip)
+
+    monkeypatch.setattr(bs, "put_clip", flaky)
+    with pytest.raises(OSError, match="disk full"):
+        bs.put_clips(clips)
+    assert not list((tmp_path / "blobs").rglob("*.tmp"))  # nothing half-written left behind
