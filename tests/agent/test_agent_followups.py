@@ -249,3 +249,34 @@ def test_too_much_is_less_of_the_last_change_on_its_part(agent, plucked_band, sa
     res = agent.turn(said, plucked_band)
     assert res.plan.targets() == ["keys"], res.plan.text()
     assert all(s.tool == "gain" and s.args["gain_db"] < 0 for s in res.plan.steps)
+
+
+def test_they_after_a_turn_on_a_part_is_that_part(agent, band):
+    agent.turn("brighten the keys", band)
+    res = agent.turn("hmm, now they're harsh. back it off halfway", band)
+    assert res.plan.tools() == ["eq"] and res.plan.steps[0].target == "keys"
+    first = SessionView.of(band).previous
+    assert first is not None and "@followup" in res.plan.terms
+
+
+def test_them_with_a_part_named_only_as_a_reference_is_the_last_part(offline_planner, band_view):
+    from dataclasses import replace
+
+    view = replace(band_view, last_turn=[{"tool": "add_stem", "args": {"instrument": "strings"}, "made": "pad"}])
+    plan = offline_planner.plan("they're too loud, tuck them under the keys", view)
+    assert {s.target for s in plan.steps} == {"pad"}
+    said = offline_planner.plan("love it, can it be a bit louder", view)
+    assert said.tools() == ["gain"] and said.steps[0].target == "pad" and said.steps[0].args["gain_db"] > 0
+    plain = offline_planner.plan("can it be a bit louder", replace(band_view, last_turn=[
+        {"tool": "eq", "args": {"target": "keys", "high_shelf_db": 3.0}, "made": None}]))
+    assert plain.steps[0].target == "mix"  # "it" after an edit of a part is still the song
+
+
+def test_fewer_repeats_redoes_the_last_echo_with_less_feedback(agent, plucked_band):
+    first = agent.turn("add a long echo to the keys", plucked_band)
+    if first.adjusted or first.plan.tools() != ["delay"]:
+        pytest.skip(f"the echo was not kept on this material: {first.message}")
+    res = agent.turn("ok, but fewer repeats", plucked_band)
+    assert res.plan.tools() == ["delay"] and res.plan.history is not None
+    assert res.plan.steps[0].args["feedback"] == pytest.approx(first.plan.steps[0].args["feedback"] * 0.5, abs=1e-3)
+    assert res.plan.steps[0].args["target"] == "keys"

@@ -21,7 +21,16 @@ from __future__ import annotations
 
 import re
 
-from bandmate.agent.parser import NUM, Clause, _num, find_intensity, find_stems, normalise, parse
+from bandmate.agent.parser import (
+    NUM,
+    Clause,
+    _num,
+    find_complaint,
+    find_intensity,
+    find_stems,
+    normalise,
+    parse,
+)
 from bandmate.agent.plan import Clarification, ExpectedChange, HistoryMove, Plan, ToolCall
 from bandmate.agent.view import SessionView
 from bandmate.agent.wording import describe_call
@@ -29,7 +38,8 @@ from bandmate.memory.lexicon import LexiconEntry
 
 REDO_LESS = "@followup:smaller"  # marks a turn redone smaller: its expected changes point the other way
 # multipliers do nothing at 1, so they scale around 1 (a reverb's own `width` is a 0..1 amount: not here)
-NEUTRAL_AT = {("stereo_width", "width"): 1.0, ("compressor", "ratio"): 1.0, ("time_stretch", "rate"): 1.0}
+NEUTRAL_AT = {("stereo_width", "width"): 1.0, ("compressor", "ratio"): 1.0, ("compressor", "makeup_db"): 0.0,
+              ("time_stretch", "rate"): 1.0}  # less compression needs less make-up gain
 STACKABLE = {"time_stretch": {"rate"}}  # like dB levels, speed factors add up when applied again
 FILLER = r"(?:and |now |ok(?:ay)? |nice[,.]? |yes[,.]? |good[,.]? |hmm[,.]? |great[,.]? |cool[,.]? )*"
 MORE_LESS = re.compile(rf"^{FILLER}(?:(?:a (?:bit|little|touch|tiny bit|hair)|much|way|even|slightly|just|"
@@ -63,6 +73,8 @@ def followup_plan(request: str, view: SessionView, *, lexicon: dict[str, Lexicon
     if _only_backing_off(normalise(request)) and (steps := _previous_steps(view)):
         # "too much, back off a little": less of the last turn, whatever its parts were
         return _resize(steps, view, lexicon, less=True, size=find_intensity(request)[0], again=False, planner=planner)
+    if (tuned := _one_setting(normalise(request), view, planner)) is not None:
+        return tuned  # "ok, but fewer repeats": the last echo redone with less feedback
     clauses = parse(request, view.stems)
     if len(clauses) != 1:
         return None
@@ -167,6 +179,40 @@ def _resize(steps: list[dict], view: SessionView, lexicon: dict[str, LexiconEntr
                 terms=[*_terms(view), "@followup", *([REDO_LESS] if less else [])])
 
 
+# a setting of the last effect said by what it does: (words, tool, argument, lowest, highest)
+SETTINGS = [(r"repeats?|feedback|echoes", "delay", "feedback", 0.0, 0.95),
+            (r"(?:reverb )?tail|decay|reverb time", "reverb", "room_size", 0.05, 1.0)]
+FEWER = re.compile(r"\b(?:fewer|less|shorter|smaller|lower|not so many|not as many|too many|too long)\b")
+MORE = re.compile(r"\b(?:more|longer|bigger|higher|extra)\b")
+
+
+def _one_setting(text: str, view: SessionView, planner: str) -> Plan | None:
+    """"ok, but fewer repeats" after an echo, "a shorter tail" after a reverb: the last turn redone with that
+    one setting halved (or half as much again), everything else as it was."""
+    steps = _previous_steps(view)
+    for words, tool, arg, lo, hi in SETTINGS:
+        if not re.search(rf"\b(?:{words})\b", text) or not any(s["tool"] == tool for s in steps):
+            continue
+        if find_stems(text, view.stems) or len(re.findall(r"[a-z']+", text)) > 8:
+            return None  # names a part or says more: the full reading decides
+        fewer, more = FEWER.search(text) is not None, MORE.search(text) is not None
+        if fewer == more:
+            return None
+        calls = []
+        for s in steps:
+            args = _clean(s["args"])
+            if s["tool"] == tool and isinstance(args.get(arg), (int, float)):
+                args[arg] = round(min(hi, max(lo, args[arg] * (0.5 if fewer else 1.5))), 3)
+            calls.append(ToolCall(tool=s["tool"], args=args, why=f"the last move with {'less' if fewer else 'more'} {arg}"))
+        said = "; ".join(describe_call(c.tool, c.args) for c in calls)
+        expected = [_expected_change(e, flip=fewer) for e in _expected(view)]
+        return Plan(kind="edit", steps=calls, expected=expected, planner=planner,
+                    history=HistoryMove(action="undo", steps=1),
+                    explanation=f"Redoing your last change with {'less' if fewer else 'more'} {arg.replace('_', ' ')}: {said}.",
+                    terms=[*_terms(view), "@followup", *([REDO_LESS] if fewer else [])])
+    return None
+
+
 def _tempo_change(clause: Clause, view: SessionView, planner: str) -> Plan | None:
     m = TEMPO_BY.search(clause.text)
     if m is None or (m.group(2) in ("%", "percent") and not SPEED_WORDS.search(clause.text)):
@@ -199,11 +245,19 @@ def _tempo_change(clause: Clause, view: SessionView, planner: str) -> Plan | Non
 BACK_OFF = re.compile(r"\b(?:too much|overdone|overdid it|over the top|back (?:it |that )?off|dial (?:it |that )?back|"
                       r"tone (?:it |that )?down|pull (?:it |that )?back|not so much|ease (?:it )?(?:off|up))\b")
 _BACK_OFF_REST = frozenset("a bit little touch hair tad way just slightly much that's thats it's its it that this "
-                           "please now ok okay hmm nah no yeah bit".split())
+                           "please now ok okay hmm nah no yeah bit halfway".split())
 
 
 def _only_backing_off(text: str) -> bool:
-    """The request only says the last change went too far ("too much, back off a little")."""
+    """The request only says the last change went too far ("too much, back off a little"), perhaps with a
+    remark on why ("hmm, now they're harsh. back it off halfway")."""
+    pieces = [p for p in re.split(r"[.,;!?]+|\s-\s", text) if p.strip()]
+    backs = [p for p in pieces if _backs_off(p)]
+    return bool(backs) and all(p in backs or (find_complaint(p) and not find_stems(p)) or
+                               all(w in _BACK_OFF_REST for w in re.findall(r"[a-z']+", p)) for p in pieces)
+
+
+def _backs_off(text: str) -> bool:
     if not BACK_OFF.search(text):
         return False
     rest = re.findall(r"[a-z']+", BACK_OFF.sub(" ", text))
@@ -213,11 +267,13 @@ def _only_backing_off(text: str) -> bool:
 def _said_of_last(text: str, view: SessionView, lexicon: dict[str, LexiconEntry]) -> str | None:
     """'more' / 'less' when the request names the last turn's own quality with a cue ("even wider",
     "way too wet") and no part, after a turn on a part: it is about that part, not the whole mix."""
-    if view.previous is None or all(t == "mix" for t in view.previous.targets):
-        return None  # what this adds is the part: on the whole mix the request's own reading is as good
+    if view.previous is None:
+        return None
     words = {a.lower() for e in _entries(view, lexicon) for a in [e.term, *e.aliases]}
     if not any(re.search(rf"(?<![\w-]){re.escape(w)}(?![\w-])", text) for w in words):
         return None
+    if all(t == "mix" for t in view.previous.targets):
+        return None  # what this adds is the part: on the whole mix the request's own reading is as good
     if LESS_CUE.search(text):
         return "less"
     return "more" if MORE_CUE.search(text) else None

@@ -21,6 +21,7 @@ from bandmate.agent.parser import (
     find_complaint,
     find_intensity,
     find_negation,
+    find_stems,
     parse,
     resolve_stem,
 )
@@ -94,6 +95,7 @@ class OfflinePlanner:
         clauses = parse(rest, view.stems)
         if view.empty or intents.cue_intent(clauses[0], view) == "generate":
             clauses = parse(rest, view.stems, weak=False)  # a prompt's commas and "and"s are one request
+        _aim_at_last_part(clauses, view)
         first = clauses[0]
         if first.history and len(clauses) == 1:
             return _history(first)
@@ -202,7 +204,9 @@ class OfflinePlanner:
             except intents.NeedsStem as need:
                 return _which_stem(need)
             return s, text, e, [f"@{intent}"]
-        clause = _instruction(clause)
+        told = _instruction(clause)
+        if told is not clause and self._literal_term(told) is not None:
+            clause = told  # the instruction names its quality: "…, tuck them in"; else the complaint says it
         literal = self._literal_term(clause)
         if literal is not None and not self._may_be_corrected(clause, user):
             # a lexicon word said outright, and no correction of this user's could apply: no embedding needed
@@ -292,10 +296,16 @@ class OfflinePlanner:
     def _misspelt_term(self, quality: str, text: str) -> tuple[str, int] | None:
         """"the hi-hats are peircing": a long word one slip (a letter dropped, added, changed or two swapped)
         from exactly one term's single-word alias is read as that word."""
-        single = {a.lower(): e.term for e in self.kb.lexicon.values() for a in [e.term, *e.aliases]
-                  if " " not in a and len(a) >= MIN_TYPO_LEN}
+        if not hasattr(self, "_typo_index"):
+            single = {a.lower(): e.term for e in self.kb.lexicon.values() for a in [e.term, *e.aliases]
+                      if " " not in a and len(a) >= MIN_TYPO_LEN}
+            # every word the lexicon itself writes is a real word, not a slip ("breathe" is not "breather")
+            said = {w for e in self.kb.lexicon.values() for text in [e.definition, *e.examples, *e.correlates]
+                    for w in re.findall(r"[a-z]+", text.lower())}
+            self._typo_index = (single, said)
+        single, said = self._typo_index
         for w in re.findall(rf"[a-z]{{{MIN_TYPO_LEN},}}", quality):
-            if w in single or w in STEM_ALIASES:
+            if w in single or w in said or w in STEM_ALIASES:
                 continue
             meant = {single[a] for a in single if _one_slip(w, a)}
             if len(meant) == 1:
@@ -503,7 +513,7 @@ LESS_BEFORE = re.compile(r"\b(less|too|not|no|fewer|reduce|tame|lower|cut|way le
 
 
 # where one part of a sentence ends and the next begins: "the drums are too busy, simplify them"
-_SEGMENT = re.compile(r"[,;:]|\s(?:but|and|so|then)\s")
+_SEGMENT = re.compile(r"[,;:]|\s(?:but|and|then)\s")  # not "so": "not so bright"
 
 
 def _segment(text: str, start: int) -> tuple[int, int]:
@@ -535,6 +545,8 @@ def _instruction(clause: Clause) -> Clause:
     told = [x for x in said if IMPERATIVE.match(x)]
     if not told or len(told) == len(said):
         return clause
+    if not all(find_complaint(x) or re.search(r"\btoo\b", x) or STATES.search(x) for x in said if x not in told):
+        return clause  # "fewer notes from the keys, give the groove room": both halves ask for something
     text = " ".join(told)
     negated, less = find_negation(text)
     intensity, word = find_intensity(text)
@@ -547,9 +559,9 @@ def _only_a_reason(clause: Clause, used: list[str], planned: list[tuple]) -> boo
     second edit: "I can't make out the bass notes, give it more definition" is one edit (the instruction's);
     "it's too static, give the keys some movement" is one edit on the keys (the part-less complaint reads as
     the quality the instruction asks for). A problem about another part stays an edit of its own."""
-    if IMPERATIVE.match(clause.text) or not (clause.complaint or clause.less or clause.negated or
+    if IMPERATIVE.match(clause.text) or not (clause.complaint or re.search(r"\btoo\b", clause.text) or
                                               STATES.search(clause.text)):
-        return False
+        return False  # "fewer notes from the keys, give the groove room": a request, not a statement
     for _, other, _, _, _, u in planned:
         if other is clause or not other.stems or not IMPERATIVE.match(other.text):
             continue
@@ -646,6 +658,43 @@ def _open(clause: Clause) -> bool:
 
 def _acknowledgement(clause: Clause) -> bool:
     return not set(re.findall(r"[a-z']+", clause.text)) - ACKNOWLEDGING
+
+
+PLURAL_REF = re.compile(r"\b(?:they|them|they're|theyre|those|these|their)\b")
+SINGULAR_REF = re.compile(r"\b(?:it|it's|its)\b")
+# a part named only to compare with or place against: "tuck them under the keys", "louder than the bass"
+REFERENCE = re.compile(r"\b(?:under|below|beneath|behind|than|against|above|over|next to|around|with|like)\s+"
+                       r"(?:the\s+|that\s+|those\s+)?[a-z0-9-]+(?:\s+(?:part|line|track))?")
+
+
+def _last_part(view: SessionView) -> str | None:
+    """The one part the last turn worked on, or the new part it wrote; None if several or none."""
+    parts = []
+    for s in view.last_turn:
+        a = s.get("args") or {}
+        parts += [s.get("made") or a.get("target") or a.get("stem")]
+    named = {p for p in parts if p and p != "mix" and p in view.stems}
+    return named.pop() if len(named) == 1 else None
+
+
+def _aim_at_last_part(clauses: list[Clause], view: SessionView) -> None:
+    """"hmm, now they're harsh", "they're too loud, tuck them under the keys", after "add a flute melody":
+    "love it, can it be a bit louder": a pronoun with no part named (or one named only as a reference) is
+    the part the last turn worked on. "It" counts only after a turn that wrote a new part (otherwise "it" is
+    usually the song)."""
+    part = _last_part(view)
+    if part is None:
+        return
+    made = any(s.get("made") == part for s in view.last_turn)
+    for c in clauses:
+        if c.history or c.question:
+            continue
+        refers = PLURAL_REF.search(c.text) or (made and SINGULAR_REF.search(c.text))
+        if not refers:
+            continue
+        own = [x for x in find_stems(REFERENCE.sub(" ", c.text), view.stems) if x != "mix"]
+        if not own:
+            c.stems, c.inherited = [part], True
 
 
 def _aim_after_add(clauses: list[Clause], view: SessionView) -> None:

@@ -50,9 +50,16 @@ def _last_turn(session, head) -> list[dict]:
     """The head's turn: walk back through parents while the steps carry the head's turn id."""
     turn = head.step.get("turn")
     if not turn:
-        return [{"tool": head.step["tool"], "args": head.step.get("args", {})}] if head.parent else []
+        return [_step(head)] if head.parent else []
     steps, v = [], head
     while v is not None and v.step.get("turn") == turn:
-        steps.append({"tool": v.step["tool"], "args": v.step.get("args", {})})
+        steps.append(_step(v))
         v = session.version(v.parent) if v.parent else None
     return steps[::-1]
+
+
+def _step(version) -> dict:
+    """{tool, args} of the step that made ``version``, and ``made``: the stem it wrote as a new part, if any."""
+    made = (version.step.get("result") or {}).get("stem")
+    return {"tool": version.step["tool"], "args": version.step.get("args", {}),
+            "made": made if isinstance(made, str) and made in version.stems else None}
