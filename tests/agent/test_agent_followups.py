@@ -280,3 +280,26 @@ def test_fewer_repeats_redoes_the_last_echo_with_less_feedback(agent, plucked_ba
     assert res.plan.tools() == ["delay"] and res.plan.history is not None
     assert res.plan.steps[0].args["feedback"] == pytest.approx(first.plan.steps[0].args["feedback"] * 0.5, abs=1e-3)
     assert res.plan.steps[0].args["target"] == "keys"
+
+
+@pytest.mark.parametrize("said, bpm", [("slow it down a touch, like 90% speed", 108.0), ("play it at 110% speed", 132.0),
+                                       ("make it 10% faster", 132.0)])
+def test_a_percent_of_the_speed_is_a_share_of_it(band_view, said, bpm):
+    from bandmate.agent.followups import followup_plan
+    from bandmate.memory.lexicon import load_lexicon
+
+    plan = followup_plan(said, band_view, lexicon=load_lexicon())
+    assert plan.tools() == ["time_stretch"] and plan.steps[0].args["target_bpm"] == pytest.approx(bpm)
+
+
+def test_bringing_back_a_part_the_last_turn_took_out_undoes_that_turn(agent, band):
+    agent.turn("remove the keys", band)
+    assert "keys" not in band.head.stems
+    res = agent.turn("actually bring the keys back", band)
+    assert res.plan.kind == "history" and "keys" in band.head.stems
+
+
+def test_actually_put_it_back_how_it_was_is_an_undo(agent, band):
+    agent.turn("turn it down 3 dB", band)
+    res = agent.turn("actually put it back how it was", band)
+    assert res.plan.kind == "history" and res.plan.history.action == "undo"

@@ -70,3 +70,20 @@ def test_a_failed_write_is_raised_after_every_writer_stopped(tmp_path, monkeypat
     with pytest.raises(OSError, match="disk full"):
         bs.put_clips(clips)
     assert not list((tmp_path / "blobs").rglob("*.tmp"))  # nothing half-written left behind
+
+
+def test_stored_samples_are_shared_read_only(tmp_path):
+    """A stored clip's samples are handed out without a copy, so they must stay read-only for everyone."""
+    import numpy as np
+    import pytest as _pytest
+
+    from bandmate.core.testsignals import sine
+    from bandmate.memory.blobs import BlobStore
+
+    bs = BlobStore(tmp_path)
+    key = bs.put_clip(sine(220, 0.2, amplitude=0.5))
+    a, b = bs.get_clip(key), bs.get_clip(key)
+    assert not a.samples.flags.writeable and not b.samples.flags.writeable
+    with _pytest.raises(ValueError):
+        a.samples[0, 0] = 1.0
+    assert np.array_equal(a.samples, b.samples)

@@ -47,7 +47,8 @@ MORE_LESS = re.compile(rf"^{FILLER}(?:(?:a (?:bit|little|touch|tiny bit|hair)|mu
 AGAIN = re.compile(r"\b(again|once more|same again|do it again|one more time)\b")
 SAME_FOR = re.compile(r"\bsame\b|\b(too|as well)$|\blikewise\b|\bthat too\b")
 BACK = re.compile(r"\b(?:back to|return to|restore)\s+(?:how|the way|what)\s+it\s+(?:was|sounded)\b|"
-                  r"^(?:put it|change it|set it) back\b|^(?:like|as) it was(?: before)?$|\bundo (?:the|your|that) "
+                  r"^(?:(?:actually|ok|okay|no|nah|hmm|oh|please|just|so)[,]?\s+)*(?:put it|change it|set it) back\b|"
+                  r"\b(?:put|set|change) it back (?:how|the way|to how|like|as) it was\b|^(?:like|as) it was(?: before)?$|\bundo (?:the|your|that) "
                   r"last (?:change|edit|request)\b")
 TEMPO_BY = re.compile(rf"\b{NUM}\s*(bpm|beats per minute|%|percent)\s*(?:(faster|quicker|slower|up|down)\b)?")
 RETARGET = re.compile(r"\b(?:i )?meant (?:the |on the |for the )?\w|^(?:no|oops|sorry|nope)\b.*\bnot (?:on )?the\b")
@@ -73,6 +74,8 @@ def followup_plan(request: str, view: SessionView, *, lexicon: dict[str, Lexicon
     if _only_backing_off(normalise(request)) and (steps := _previous_steps(view)):
         # "too much, back off a little": less of the last turn, whatever its parts were
         return _resize(steps, view, lexicon, less=True, size=find_intensity(request)[0], again=False, planner=planner)
+    if (back := _part_back(normalise(request), view, planner)) is not None:
+        return back  # "actually bring the vocals back" right after a karaoke version
     if (tuned := _one_setting(normalise(request), view, planner)) is not None:
         return tuned  # "ok, but fewer repeats": the last echo redone with less feedback
     clauses = parse(request, view.stems)
@@ -217,6 +220,10 @@ def _tempo_change(clause: Clause, view: SessionView, planner: str) -> Plan | Non
     m = TEMPO_BY.search(clause.text)
     if m is None or (m.group(2) in ("%", "percent") and not SPEED_WORDS.search(clause.text)):
         return None  # "turn the drums up 10%" is a level, not a tempo
+    share = m.group(2) in ("%", "percent") and re.match(
+        r"\s*(?:of (?:the |its )?(?:original |current )?)?(?:speed|tempo|pace)\b", clause.text[m.end():])
+    if share and view.state.tempo_bpm:  # "like 90% speed", "at 110% speed": a share of it, not a change by it
+        return _percent_of_speed(_num(m.group(1)), float(view.state.tempo_bpm), planner)
     if re.search(r"\b(to|at|of|around|about)\s*$", clause.text[:m.start()]):
         return None  # "slow it down to 90 bpm" names the tempo itself
     rest = clause.text[m.end():] + " " + clause.text[:m.start()]
@@ -240,6 +247,35 @@ def _tempo_change(clause: Clause, view: SessionView, planner: str) -> Plan | Non
     return Plan(kind="edit", steps=[call], planner=planner,
                 expected=[ExpectedChange(measure="tempo_bpm", direction="up" if up else "down")],
                 explanation=f"{said}: tempo from {bpm:g} to {target:g} BPM, pitch kept.")
+
+
+BRING_BACK = re.compile(r"\b(?:bring|put|get|add|want|have)\b(?:\s+\w+){0,3}?\s+back\b|\bunmute\b|\brestore\b")
+
+
+def _part_back(text: str, view: SessionView, planner: str) -> Plan | None:
+    """A part the last turn took out ("karaoke version" removed the vocals; "only the drums" left the rest out)
+    asked back: that turn is undone, since the part is no longer in the session to unmute."""
+    if not BRING_BACK.search(text):
+        return None
+    asked = [x for x in find_stems(text) if x != "mix"]
+    took_out = [s for s in view.last_turn if s["tool"] in ("remove_stem", "extract_stem")]
+    if not asked or not took_out or any(x in view.stems for x in asked):
+        return None
+    return Plan(kind="history", history=HistoryMove(action="undo", steps=1), planner=planner,
+                explanation=f"Bringing the {' and '.join(asked)} back: undoing your last request, which took "
+                            f"{'it' if len(asked) == 1 else 'them'} out.")
+
+
+def _percent_of_speed(amount: float, bpm: float, planner: str) -> Plan:
+    target = round(bpm * amount / 100, 2)
+    up = target > bpm
+    if not 20 <= target <= 400 or target == bpm:
+        return _clarify(f"{amount:g}% of {bpm:g} BPM is {target:g} BPM: no change, or outside 20–400 BPM. "
+                        "How much faster or slower?", ["5 bpm faster", "5 bpm slower"])
+    call = ToolCall(tool="time_stretch", args={"target_bpm": target}, why=f"{bpm:g} → {target:g} BPM")
+    return Plan(kind="edit", steps=[call], planner=planner,
+                expected=[ExpectedChange(measure="tempo_bpm", direction="up" if up else "down")],
+                explanation=f"{amount:g}% speed: tempo from {bpm:g} to {target:g} BPM, pitch kept.")
 
 
 BACK_OFF = re.compile(r"\b(?:too much|overdone|overdid it|over the top|back (?:it |that )?off|dial (?:it |that )?back|"

@@ -54,6 +54,7 @@ class TurnResult:
     plan_s: float = 0.0
     exec_s: float = 0.0
     session_id: str | None = None
+    redone_from: int | None = None  # a correction: the version the corrected turn was redone from
 
     def to_json(self) -> dict[str, Any]:
         ex = self.execution
@@ -317,7 +318,7 @@ class Agent:
                               version_before=start, version_after=start)
         undone = session.undo_turn()  # every version of that turn, its adjustment too
         res = self.turn(prev.request, session)
-        res.request, res.version_before = request, start
+        res.request, res.version_before, res.redone_from = request, start, undone.id
         note = "" if f"correction:{c.word}" in res.plan.terms else \
             f" (The new plan did not use your meaning of '{c.word}': tell me more precisely what should change.)"
         res.message = (f"{saved} I undid all of '{prev.request}' (back to version {undone.id}) and redid it "

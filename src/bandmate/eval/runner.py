@@ -193,6 +193,8 @@ def _run(case: Case, worker: Worker, rec: dict[str, Any]) -> None:
     if session is None and res.session_id:  # a new chat: the created session has nothing "before"
         session = Session(store, res.session_id)
         before = 1
+    if res.redone_from is not None:  # a correction replaces the turn it corrects: measured from before that turn
+        before = res.redone_from
     if session is not None:
         rec["measured"] = observe(case, session, before, session.head.id)
         rec["_trust"] = turn_facts(case, Probe.of(session, before, session.head.id), rec)

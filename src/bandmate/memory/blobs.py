@@ -220,8 +220,9 @@ class BlobStore:
 
     def get_clip(self, key: str, provenance: str | None = None) -> Clip:
         samples, sr = _decoded(str(self._find(key, ".flac")))
-        # a copy of its own (read-only, as every Clip's samples), never the cached array itself
-        return _mark_stored(Clip(samples.copy(), sr, (provenance or f"blob:{key}",)))
+        # the cached array itself: read-only, as every Clip's samples, and nothing in Bandmate makes a Clip's
+        # samples writeable again, so sharing it is as safe as a copy (and a 30 s stem is 10 MB not copied)
+        return _mark_stored(Clip(samples, sr, (provenance or f"blob:{key}",)))
 
     def put_bytes(self, data: bytes, suffix: str = ".bin") -> str:
         key = hashlib.sha256(data).hexdigest()[:32]
@@ -263,7 +264,9 @@ def _decoded(path: str) -> tuple[np.ndarray, int]:
 
 
 def _remember(path: str, samples: np.ndarray, sr: int, copy: bool = True) -> tuple[np.ndarray, int]:
-    x = np.array(samples, np.float32, copy=True) if copy else samples
+    # a Clip's own samples (float32, read-only, owning their memory) can never change: kept without a copy
+    sealed = samples.dtype == np.float32 and not samples.flags.writeable and samples.flags.owndata
+    x = np.array(samples, np.float32, copy=True) if copy and not sealed else samples
     x.flags.writeable = False  # the cached copy itself is never handed out
     with _DECODED_LOCK:
         _DECODED[path] = (x, sr)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import threading
 import time
 import uuid
 from collections.abc import Mapping
@@ -89,6 +90,7 @@ class Store:
         self.home.mkdir(parents=True, exist_ok=True)
         self.blobs = BlobStore(self.home / "blobs")
         self._db_path = self.home / "bandmate.sqlite3"
+        self._local = threading.local()
         self._init_schema()
 
     def _init_schema(self, attempts: int = 50) -> None:
@@ -109,18 +111,42 @@ class Store:
 
     @contextmanager
     def _tx(self, write: bool = True):
-        db = sqlite3.connect(self._db_path, timeout=60, isolation_level=None)
+        """One transaction. Each thread of each process keeps one connection to the database (opening one
+        costs more than most queries); a transaction opened inside another on the same thread gets a
+        connection of its own, closed after it."""
+        local = self._local
+        if getattr(local, "pid", None) != os.getpid():  # a forked child never uses its parent's connection
+            local.db, local.pid, local.busy = None, os.getpid(), False
+        nested = local.busy
+        if nested:
+            db = self._connect()
+        else:
+            if local.db is None:
+                local.db = self._connect()
+            db, local.busy = local.db, True
         try:
-            db.execute("PRAGMA synchronous=FULL")  # per connection; WAL itself is set once in the file
             db.execute("BEGIN IMMEDIATE" if write else "BEGIN")
             try:
                 yield db
                 db.execute("COMMIT")
             except BaseException:
-                db.execute("ROLLBACK")
+                try:
+                    db.execute("ROLLBACK")
+                except sqlite3.Error:
+                    if not nested:  # a connection in an unknown state is not kept
+                        local.db = None
+                        db.close()
                 raise
         finally:
-            db.close()
+            if nested:
+                db.close()
+            else:
+                local.busy = False
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self._db_path, timeout=60, isolation_level=None, check_same_thread=True)
+        db.execute("PRAGMA synchronous=FULL")  # per connection; WAL itself is set once in the file
+        return db
 
     # ---- sessions -------------------------------------------------------------------------------
     def create_session(self, *, mix: Clip, stems: Mapping[str, Clip] | None = None,
