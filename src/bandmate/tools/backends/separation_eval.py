@@ -78,9 +78,10 @@ def harmonic_split_db(reference: Clip, estimate: Clip, f0_hz: np.ndarray, *, f0_
     a ``voice_f0`` track of ``reference`` with one value per ``f0_hop`` samples (``hop`` a multiple of it).
     A frame counts when the track is voiced at its centre.
 
-    The voice's pitch inside a frame: a 93 ms frame holds a sung glide's whole sweep (on the real
-    recordings a tenth of the voiced frames move 60 cents or more within the frame's central half, the
-    steepest 150 cents), so the h-th partial's energy lies along ``h * [lo, hi]``, where ``lo``/``hi`` are
+    The voice's pitch inside a frame: a 93 ms frame holds a sung glide's sweep (in the first verse of
+    lets_go_fishin a tenth of the voiced frames' pyin track moves 60 cents or more within the frame's
+    central half, 1 % 150 cents or more, against a 50-cent harmonic band and a 100-cent guard), so the
+    h-th partial's energy lies along ``h * [lo, hi]``, where ``lo``/``hi`` are
     the lowest/highest voiced track values within ``glide_span`` samples of the frame centre (default
     ``N_FFT // 4``: the Hann window's central half, which carries 92 % of the frame's windowed energy).
     Reading the centre's f0 alone (``glide_span=0``, the measure before) counts a gliding voice's
@@ -94,36 +95,53 @@ def harmonic_split_db(reference: Clip, estimate: Clip, f0_hz: np.ndarray, *, f0_
     ``harmonic_db`` and ``rest_db`` (10 log10 of estimate / reference energy in each set),
     ``harmonic_fraction`` (the linear harmonic energy ratio) and ``voiced_frames``.
     """
-    if hop % f0_hop:
-        raise ValueError(f"hop {hop} must be a multiple of f0_hop {f0_hop}")
-    expected = 1 + reference.frames // f0_hop
-    if abs(np.size(f0_hz) - expected) > 1:
-        raise ValueError(f"f0_hz has {np.size(f0_hz)} values; a track of this clip at f0_hop={f0_hop} has "
-                         f"{expected} (was it tracked at another hop?)")
-    ref, est = (_power(c, hop) for c in (reference, estimate))
-    step = hop // f0_hop
-    frames = min(ref.shape[1], est.shape[1], (np.size(f0_hz) - 1) // step + 1)
-    ref, est = ref[:, :frames], est[:, :frames]
-    lo, hi = _pitch_span(np.asarray(f0_hz, np.float64), step, frames,
-                         (N_FFT // 4 if glide_span is None else glide_span) // f0_hop)
-    voiced = np.isfinite(lo)
-    lo, hi = np.where(voiced, lo, 0.0)[None, :], np.where(voiced, hi, 0.0)[None, :]
-    freqs = np.fft.rfftfreq(N_FFT, 1 / reference.sample_rate)[:, None]
-    bin_hz = freqs[1, 0]
-    on = np.zeros(ref.shape, bool)
-    near = np.zeros(ref.shape, bool)
-    for h in range(1, int(top_hz / 100) + 1):
-        dist = np.maximum(np.maximum(h * lo - freqs, freqs - h * hi), 0.0)  # 0 inside the partial's sweep
-        near |= dist <= np.maximum(h * lo * (2 ** (guard_cents / 1200) - 1), lobe_bins * bin_hz)
-        if h <= harmonics:
-            on |= dist <= np.maximum(h * lo * (2 ** (width_cents / 1200) - 1), bin_hz)
-    on &= voiced[None, :]
-    rest = voiced[None, :] & ~near & (freqs >= 40.0) & (freqs <= top_hz)
+    ref, est = stft_power(reference, hop), stft_power(estimate, hop)
+    on, rest = voice_masks(f0_hz, reference.frames, reference.sample_rate, f0_hop=f0_hop, glide_span=glide_span,
+                           harmonics=harmonics, width_cents=width_cents, guard_cents=guard_cents, hop=hop,
+                           top_hz=top_hz, lobe_bins=lobe_bins)
+    frames = min(ref.shape[1], est.shape[1], on.shape[1])
+    ref, est, on, rest = ref[:, :frames], est[:, :frames], on[:, :frames], rest[:, :frames]
+    voiced = on.any(axis=0)
     h_ref, h_est = float(ref[on].sum()), float(est[on].sum())
     r_ref, r_est = float(ref[rest].sum()), float(est[rest].sum())
     return {"harmonic_db": float(10 * np.log10((h_est + 1e-20) / (h_ref + 1e-20))),
             "rest_db": float(10 * np.log10((r_est + 1e-20) / (r_ref + 1e-20))),
             "harmonic_fraction": h_est / max(h_ref, 1e-20), "voiced_frames": int(voiced.sum())}
+
+
+def voice_masks(f0_hz: np.ndarray, samples: int, sample_rate: int, *, f0_hop: int = F0_HOP,
+                glide_span: int | None = None, harmonics: int = 10, width_cents: float = 50.0,
+                guard_cents: float = 100.0, hop: int = 1024, top_hz: float = 11000.0,
+                lobe_bins: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """The harmonic and rest sets of ``harmonic_split_db`` as (bins, frames) boolean masks over the
+    ``stft_power`` frames of a clip of ``samples`` frames, from its ``voice_f0`` track ``f0_hz``."""
+    if hop % f0_hop:
+        raise ValueError(f"hop {hop} must be a multiple of f0_hop {f0_hop}")
+    expected = 1 + samples // f0_hop
+    if abs(np.size(f0_hz) - expected) > 1:
+        raise ValueError(f"f0_hz has {np.size(f0_hz)} values; a track of this clip at f0_hop={f0_hop} has "
+                         f"{expected} (was it tracked at another hop?)")
+    step = hop // f0_hop
+    frames = min(1 + samples // hop, (np.size(f0_hz) - 1) // step + 1)
+    lo, hi = _pitch_span(np.asarray(f0_hz, np.float64), step, frames,
+                         (N_FFT // 4 if glide_span is None else glide_span) // f0_hop)
+    voiced = np.isfinite(lo)
+    lo, hi = np.where(voiced, lo, 0.0)[None, :], np.where(voiced, hi, 0.0)[None, :]
+    freqs = np.fft.rfftfreq(N_FFT, 1 / sample_rate)[:, None]
+    bin_hz = freqs[1, 0]
+    on = np.zeros((freqs.size, frames), bool)
+    near = np.zeros((freqs.size, frames), bool)
+    guard, width = 2 ** (guard_cents / 1200) - 1, 2 ** (width_cents / 1200) - 1
+    for h in range(1, int(top_hz / 100) + 1):
+        # the partial sweeps h*lo..h*hi; each side reaches as far as a steady partial at that end would
+        below, above = h * lo - freqs, freqs - h * hi
+        near |= (below <= np.maximum(h * lo * guard, lobe_bins * bin_hz)) & (above <= np.maximum(h * hi * guard,
+                                                                                               lobe_bins * bin_hz))
+        if h <= harmonics:
+            on |= (below <= np.maximum(h * lo * width, bin_hz)) & (above <= np.maximum(h * hi * width, bin_hz))
+    on &= voiced[None, :]
+    rest = voiced[None, :] & ~near & (freqs >= 40.0) & (freqs <= top_hz)
+    return on, rest
 
 
 def _pitch_span(f0: np.ndarray, step: int, frames: int, half: int) -> tuple[np.ndarray, np.ndarray]:
@@ -140,7 +158,9 @@ def _pitch_span(f0: np.ndarray, step: int, frames: int, half: int) -> tuple[np.n
     return np.where(centre, lo, np.nan), np.where(centre, hi, np.nan)
 
 
-def _power(clip: Clip, hop: int) -> np.ndarray:
+def stft_power(clip: Clip, hop: int = 1024) -> np.ndarray:
+    """(bins, frames) power of ``clip`` summed over channels: ``N_FFT`` Hann frames every ``hop`` samples,
+    frame i centred on sample ``i * hop`` (as pyin's ``center=True``)."""
     x = clip.samples.astype(np.float64)
     x = np.pad(x, [(0, 0), (N_FFT // 2, N_FFT // 2)])
     from numpy.lib.stride_tricks import sliding_window_view
