@@ -1,9 +1,11 @@
 """What is left in the vocal stem between the voice's partials: the voice's own glides, or the guitar?
 
-``separation_eval.harmonic_split_db`` reads one pyin f0 per 93 ms frame. Where the voice glides within a
-frame, its partials lie off pyin's harmonics and their energy counts as "rest" (the accompaniment); with
-the default 1-bin guard that is most of what the vocal stem keeps in the rest. This script splits the
-vocal stem's rest energy (1-bin guard) three ways, on the same STFT as the measure:
+Read with one pyin f0 per 93 ms frame (``harmonic_split_db(..., f0_hop=1024, glide_span=0)``, the measure
+before it followed the voice's pitch inside the frame), where the voice glides within a frame its partials
+lie off pyin's harmonics and their energy counts as "rest" (the accompaniment); with the default 1-bin
+guard that is most of what the vocal stem keeps in the rest. This script splits that reading's rest
+energy (1-bin guard) three ways, on the same STFT as the measure, and prints the pitch-following
+measure's numbers (``following_pitch_*``) beside it:
 
 - by frame: whether the stem's own f0 (harmonic summation on its spectrum, spleeter_comb.voice_f0)
   agrees with pyin's within 10 cents (steady) or not (glides, pyin's smoothing lagging the voice);
@@ -45,11 +47,25 @@ def _mid_side(x: np.ndarray, sr: int) -> tuple[Clip, Clip]:
     return Clip(np.stack([mid, mid]).astype(np.float32), sr), Clip(np.stack([side, side]).astype(np.float32), sr)
 
 
-def residual_report(mix: Clip, vocals: Clip, accompaniment: Clip, f0: np.ndarray) -> dict[str, float]:
-    from bandmate.tools.backends.separation_eval import harmonic_split_db
+def residual_report(mix: Clip, vocals: Clip, accompaniment: Clip, f0: np.ndarray,
+                    track: np.ndarray | None = None) -> dict[str, float]:
+    """The breakdown for ``f0``, a pyin track at the 1024-sample hop of the STFT (one f0 per frame); with
+    ``track`` (``voice_f0``'s default 256-sample hop) also the pitch-following measure's numbers."""
+    from functools import partial
+
+    from bandmate.tools.backends.separation_eval import harmonic_split_db as split
     from bandmate.tools.backends.spleeter_comb import voice_f0 as comb_f0
 
+    harmonic_split_db = partial(split, f0_hop=1024, glide_span=0)
     out: dict[str, float] = {}
+    if track is not None:
+        for guard in (1.0, 2.0):
+            out[f"following_pitch_vocals_rest_db@{guard:g}bin"] = split(mix, vocals, track,
+                                                                       lobe_bins=guard)["rest_db"]
+        v, a = split(mix, vocals, track), split(mix, accompaniment, track)
+        out["following_pitch_harmonic_fraction"] = v["harmonic_fraction"]
+        out["following_pitch_karaoke_harmonic_db"] = a["harmonic_db"]
+        out["following_pitch_karaoke_rest_db@1bin"] = a["rest_db"]
     for guard in (1.0, 2.0):
         v = harmonic_split_db(mix, vocals, f0, lobe_bins=guard)
         a = harmonic_split_db(mix, accompaniment, f0, lobe_bins=guard)
@@ -115,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     if a.no_comb:
         spleeter = spleeter.with_options(comb=False)
     stems = spleeter.separate(mix)
-    report = residual_report(mix, stems["vocals"], stems["accompaniment"], voice_f0(mix))
+    report = residual_report(mix, stems["vocals"], stems["accompaniment"], voice_f0(mix, hop=1024), voice_f0(mix))
     for key, value in report.items():
         print(f"{key:32s} {value:8.3f}")
     return 0

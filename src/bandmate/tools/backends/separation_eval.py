@@ -50,11 +50,17 @@ def baseline_sdr(stems: dict[str, Clip]) -> dict[str, float]:
 
 # ---- a voice's harmonics on real recordings (no true stems needed) -------------------------------
 
+N_FFT = 4096  # the measure's STFT: 93 ms at 44.1 kHz, 10.8 Hz bins (the separator's own resolution)
+F0_HOP = 256  # pyin's hop for the measure: 5.8 ms, so the f0 track follows a glide within one STFT frame
+
+
 def voice_f0(mix: Clip, *, fmin_hz: float = 150.0, fmax_hz: float = 1000.0, min_voiced_prob: float = 0.05,
-             hop: int = 1024) -> np.ndarray:
-    """pyin f0 (Hz) of ``mix`` (mono sum), one value per ``hop`` samples; NaN where pyin finds no voice or
-    its voiced probability is under ``min_voiced_prob`` (on a full mix, low-probability frames are often
-    an accompanying instrument's pitch). The default range is a singing voice's, above a guitar's bass."""
+             hop: int = F0_HOP) -> np.ndarray:
+    """pyin f0 (Hz) of ``mix`` (mono sum), one value per ``hop`` samples (frame j centred on sample
+    ``j * hop``); NaN where pyin finds no voice or its voiced probability is under ``min_voiced_prob`` (on a
+    full mix, low-probability frames are often an accompanying instrument's pitch). The default range is a
+    singing voice's, above a guitar's bass. The default hop is four tracked values per hop of
+    ``harmonic_split_db``'s STFT, so that the measure can follow the voice's pitch inside each frame."""
     import librosa
 
     f0, voiced, prob = librosa.pyin(mix.to_mono().astype(np.float32), fmin=fmin_hz, fmax=fmax_hz,
@@ -62,37 +68,40 @@ def voice_f0(mix: Clip, *, fmin_hz: float = 150.0, fmax_hz: float = 1000.0, min_
     return np.where(voiced & (prob >= min_voiced_prob), f0, np.nan)
 
 
-def harmonic_split_db(reference: Clip, estimate: Clip, f0_hz: np.ndarray, *, harmonics: int = 10,
-                      width_cents: float = 50.0, guard_cents: float = 100.0, hop: int = 1024,
-                      top_hz: float = 11000.0, lobe_bins: float = 1.0) -> dict[str, float]:
+def harmonic_split_db(reference: Clip, estimate: Clip, f0_hz: np.ndarray, *, f0_hop: int = F0_HOP,
+                      glide_span: int | None = None, harmonics: int = 10, width_cents: float = 50.0,
+                      guard_cents: float = 100.0, hop: int = 1024, top_hz: float = 11000.0,
+                      lobe_bins: float = 1.0) -> dict[str, float]:
     """Energy of ``estimate`` against ``reference`` at the voice's harmonics and in the rest of the spectrum.
 
-    Both clips go through the same STFT (4096 Hann, ``hop``, centred like ``voice_f0``). Only frames with
-    an f0 count. Harmonic set: bins within ``width_cents`` (at least one bin) of harmonics
-    1..``harmonics``. Rest: bins 40 Hz..``top_hz`` farther than ``guard_cents`` from every harmonic of
-    f0 (all orders) and farther than ``lobe_bins`` bins, i.e. what sounds between the voice's partials:
-    the accompaniment. With the default (1 bin) a low partial's own Hann main lobe (2 bins each side)
-    counts as "rest"; ``lobe_bins=2`` leaves the voice's main lobes out of the rest. Returns
-    ``harmonic_db`` and ``rest_db`` (10 log10 of estimate / reference energy in each set) and
-    ``harmonic_fraction`` (the linear harmonic energy ratio).
+    Both clips go through the same STFT (``N_FFT`` Hann, ``hop``, centred like ``voice_f0``). ``f0_hz`` is
+    a ``voice_f0`` track of ``reference`` with one value per ``f0_hop`` samples (``hop`` a multiple of it).
+    A frame counts when the track is voiced at its centre.
+
+    The voice's pitch inside a frame: a 93 ms frame holds a sung glide's sweep (in the first verse of
+    lets_go_fishin a tenth of the voiced frames' pyin track moves 60 cents or more within the frame's
+    central half, 1 % 150 cents or more, against a 50-cent harmonic band and a 100-cent guard), so the
+    h-th partial's energy lies along ``h * [lo, hi]``, where ``lo``/``hi`` are
+    the lowest/highest voiced track values within ``glide_span`` samples of the frame centre (default
+    ``N_FFT // 4``: the Hann window's central half, which carries 92 % of the frame's windowed energy).
+    Reading the centre's f0 alone (``glide_span=0``, the measure before) counts a gliding voice's
+    partials as rest; with a steady voice both readings are the same.
+
+    Harmonic set: bins within ``width_cents`` (at least one bin) of the span ``h * [lo, hi]`` of harmonics
+    1..``harmonics``. Rest: bins 40 Hz..``top_hz`` farther than ``guard_cents`` from the span of every
+    harmonic (all orders) and farther than ``lobe_bins`` bins, i.e. what sounds between the voice's
+    partials: the accompaniment. With the default (1 bin) a low partial's own Hann main lobe (2 bins each
+    side) counts as "rest"; ``lobe_bins=2`` leaves the voice's main lobes out of the rest. Returns
+    ``harmonic_db`` and ``rest_db`` (10 log10 of estimate / reference energy in each set),
+    ``harmonic_fraction`` (the linear harmonic energy ratio) and ``voiced_frames``.
     """
-    ref, est = (_power(c, hop) for c in (reference, estimate))
-    frames = min(ref.shape[1], est.shape[1], f0_hz.size)
-    ref, est, f0 = ref[:, :frames], est[:, :frames], f0_hz[:frames]
-    freqs = np.fft.rfftfreq(4096, 1 / reference.sample_rate)[:, None]
-    voiced = np.isfinite(f0)
-    f = np.where(voiced, f0, 0.0)[None, :]
-    bin_hz = freqs[1, 0]
-    on = np.zeros(ref.shape, bool)
-    near = np.zeros(ref.shape, bool)
-    for h in range(1, int(top_hz / 100) + 1):
-        centre = h * f
-        dist = np.abs(freqs - centre)
-        near |= dist <= np.maximum(centre * (2 ** (guard_cents / 1200) - 1), lobe_bins * bin_hz)
-        if h <= harmonics:
-            on |= dist <= np.maximum(centre * (2 ** (width_cents / 1200) - 1), bin_hz)
-    on &= voiced[None, :]
-    rest = voiced[None, :] & ~near & (freqs >= 40.0) & (freqs <= top_hz)
+    ref, est = stft_power(reference, hop), stft_power(estimate, hop)
+    on, rest = voice_masks(f0_hz, reference.frames, reference.sample_rate, f0_hop=f0_hop, glide_span=glide_span,
+                           harmonics=harmonics, width_cents=width_cents, guard_cents=guard_cents, hop=hop,
+                           top_hz=top_hz, lobe_bins=lobe_bins)
+    frames = min(ref.shape[1], est.shape[1], on.shape[1])
+    ref, est, on, rest = ref[:, :frames], est[:, :frames], on[:, :frames], rest[:, :frames]
+    voiced = on.any(axis=0)
     h_ref, h_est = float(ref[on].sum()), float(est[on].sum())
     r_ref, r_est = float(ref[rest].sum()), float(est[rest].sum())
     return {"harmonic_db": float(10 * np.log10((h_est + 1e-20) / (h_ref + 1e-20))),
@@ -100,13 +109,64 @@ def harmonic_split_db(reference: Clip, estimate: Clip, f0_hz: np.ndarray, *, har
             "harmonic_fraction": h_est / max(h_ref, 1e-20), "voiced_frames": int(voiced.sum())}
 
 
-def _power(clip: Clip, hop: int) -> np.ndarray:
-    x = clip.samples.astype(np.float64)
-    x = np.pad(x, [(0, 0), (2048, 2048)])
+def voice_masks(f0_hz: np.ndarray, samples: int, sample_rate: int, *, f0_hop: int = F0_HOP,
+                glide_span: int | None = None, harmonics: int = 10, width_cents: float = 50.0,
+                guard_cents: float = 100.0, hop: int = 1024, top_hz: float = 11000.0,
+                lobe_bins: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """The harmonic and rest sets of ``harmonic_split_db`` as (bins, frames) boolean masks over the
+    ``stft_power`` frames of a clip of ``samples`` frames, from its ``voice_f0`` track ``f0_hz``."""
+    if hop % f0_hop:
+        raise ValueError(f"hop {hop} must be a multiple of f0_hop {f0_hop}")
+    expected = 1 + samples // f0_hop
+    if abs(np.size(f0_hz) - expected) > 1:
+        raise ValueError(f"f0_hz has {np.size(f0_hz)} values; a track of this clip at f0_hop={f0_hop} has "
+                         f"{expected} (was it tracked at another hop?)")
+    step = hop // f0_hop
+    frames = min(1 + samples // hop, (np.size(f0_hz) - 1) // step + 1)
+    lo, hi = _pitch_span(np.asarray(f0_hz, np.float64), step, frames,
+                         (N_FFT // 4 if glide_span is None else glide_span) // f0_hop)
+    voiced = np.isfinite(lo)
+    lo, hi = np.where(voiced, lo, 0.0)[None, :], np.where(voiced, hi, 0.0)[None, :]
+    freqs = np.fft.rfftfreq(N_FFT, 1 / sample_rate)[:, None]
+    bin_hz = freqs[1, 0]
+    on = np.zeros((freqs.size, frames), bool)
+    near = np.zeros((freqs.size, frames), bool)
+    guard, width = 2 ** (guard_cents / 1200) - 1, 2 ** (width_cents / 1200) - 1
+    for h in range(1, int(top_hz / 100) + 1):
+        # the partial sweeps h*lo..h*hi; each side reaches as far as a steady partial at that end would
+        below, above = h * lo - freqs, freqs - h * hi
+        near |= (below <= np.maximum(h * lo * guard, lobe_bins * bin_hz)) & (above <= np.maximum(h * hi * guard,
+                                                                                               lobe_bins * bin_hz))
+        if h <= harmonics:
+            on |= (below <= np.maximum(h * lo * width, bin_hz)) & (above <= np.maximum(h * hi * width, bin_hz))
+    on &= voiced[None, :]
+    rest = voiced[None, :] & ~near & (freqs >= 40.0) & (freqs <= top_hz)
+    return on, rest
+
+
+def _pitch_span(f0: np.ndarray, step: int, frames: int, half: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per STFT frame (centre at track index ``i * step``): the lowest and highest voiced track values
+    within ``half`` track values of the centre; NaN for both where the track is unvoiced at the centre."""
     from numpy.lib.stride_tricks import sliding_window_view
 
-    w = 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(4096) / 4096)
-    frames = sliding_window_view(x, 4096, axis=-1)[:, ::hop] * w
+    padded = np.pad(f0, (half, half), constant_values=np.nan)
+    window = sliding_window_view(padded, 2 * half + 1)[np.arange(frames) * step]
+    finite = np.isfinite(window)
+    lo = np.where(finite, window, np.inf).min(axis=1)
+    hi = np.where(finite, window, -np.inf).max(axis=1)
+    centre = np.isfinite(f0[np.arange(frames) * step])
+    return np.where(centre, lo, np.nan), np.where(centre, hi, np.nan)
+
+
+def stft_power(clip: Clip, hop: int = 1024) -> np.ndarray:
+    """(bins, frames) power of ``clip`` summed over channels: ``N_FFT`` Hann frames every ``hop`` samples,
+    frame i centred on sample ``i * hop`` (as pyin's ``center=True``)."""
+    x = clip.samples.astype(np.float64)
+    x = np.pad(x, [(0, 0), (N_FFT // 2, N_FFT // 2)])
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    w = 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(N_FFT) / N_FFT)
+    frames = sliding_window_view(x, N_FFT, axis=-1)[:, ::hop] * w
     return (np.abs(np.fft.rfft(frames, axis=-1)) ** 2).sum(axis=0).T
 
 
