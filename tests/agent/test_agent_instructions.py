@@ -7,6 +7,7 @@ mix. Also: ranged pattern changes rewrite only their bars, and "now the bass, sa
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from bandmate.agent.parser import find_complaint
@@ -135,3 +136,18 @@ def test_a_one_letter_slip_in_a_long_word_is_read_as_the_word(offline_planner, b
 def test_brighten_is_bright_not_higher(offline_planner, band_view):
     plan = offline_planner.plan("brighten the keys", band_view)
     assert plan.tools() == ["eq"] and "pitch_shift" not in plan.tools()
+
+
+def test_try_another_one_reruns_the_last_music_step_with_another_seed(offline_planner, kb, store):
+    agent = Agent(planner=offline_planner, registry=default_registry(), kb=kb, user="takes")
+    made = agent.turn("swinging jazz quartet with drums, bass and piano, 140 bpm in Bb major, 4 bars", None,
+                      store=store)
+    session = Session(store, made.session_id)
+    first = agent.turn("give me a walking bass line instead", session)
+    assert first.plan.tools() == ["replace_stem"]
+    take_one = session.stem("bass")
+    res = agent.turn("nice. try another one", session)
+    assert res.plan.tools() == ["replace_stem"] and res.plan.history is not None
+    assert res.plan.steps[0].args["stem"] == "bass" and res.plan.steps[0].args["seed"] is not None
+    assert session.head.parent == first.version_before  # the first take was replaced, not stacked on
+    assert not np.array_equal(session.stem("bass").samples, take_one.samples)

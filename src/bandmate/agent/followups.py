@@ -76,6 +76,8 @@ def followup_plan(request: str, view: SessionView, *, lexicon: dict[str, Lexicon
         return _resize(steps, view, lexicon, less=True, size=find_intensity(request)[0], again=False, planner=planner)
     if (back := _part_back(normalise(request), view, planner)) is not None:
         return back  # "actually bring the vocals back" right after a karaoke version
+    if (take := _another_take(normalise(request), view, planner)) is not None:
+        return take  # "try another one" after a new fill or a rewritten part: the same step, another seed
     if (tuned := _one_setting(normalise(request), view, planner)) is not None:
         return tuned  # "ok, but fewer repeats": the last echo redone with less feedback
     clauses = parse(request, view.stems)
@@ -250,6 +252,33 @@ def _tempo_change(clause: Clause, view: SessionView, planner: str) -> Plan | Non
 
 
 BRING_BACK = re.compile(r"\b(?:bring|put|get|add|want|have)\b(?:\s+\w+){0,3}?\s+back\b|\bunmute\b|\brestore\b")
+
+
+ANOTHER = re.compile(r"^(?:(?:nice|ok|okay|hmm|cool|good|great|yeah|yes|no|nah|love it|not bad)[,.!]?\s+)*"
+                     r"(?:try |give me |let's hear |do |make |play )?(?:another|a different|a new|one more)\s+"
+                     r"(?:one|take|version|go|variation|idea|attempt)\b[\s.!]*(?:please)?[\s.!]*$|"
+                     r"^(?:try (?:it |that )?again|again but different|reroll)[\s.!]*$")
+TAKES = ("inpaint", "replace_stem", "add_stem")  # steps whose seed picks the take
+
+
+def _another_take(text: str, view: SessionView, planner: str) -> Plan | None:
+    """"nice. try another one" after a new fill, a rewritten or an added part: that turn undone and its
+    music steps run again with the next seed, everything else as it was."""
+    if not ANOTHER.search(text.strip()):
+        return None
+    steps = [s for s in view.last_turn if s["tool"] in TAKES]
+    if not steps:
+        return None
+    calls = []
+    for s in steps:
+        args = _clean(s["args"])
+        used = s.get("seed") if s.get("seed") is not None else args.get("seed")
+        args["seed"] = ((used if used is not None else 0) + 1) % (2**31 - 1)
+        calls.append(ToolCall(tool=s["tool"], args=args, why="another take of the last part"))
+    kept = [_expected_change(e, flip=False) for e in _expected(view) if e.get("at_least") is not None]
+    return Plan(kind="edit", steps=calls, expected=kept, planner=planner, history=HistoryMove(action="undo", steps=1),
+                explanation="Another take: " + "; ".join(describe_call(c.tool, c.args) for c in calls) + ".",
+                terms=[*_terms(view), "@followup"])
 
 
 def _part_back(text: str, view: SessionView, planner: str) -> Plan | None:

@@ -59,7 +59,10 @@ def _last_turn(session, head) -> list[dict]:
 
 
 def _step(version) -> dict:
-    """{tool, args} of the step that made ``version``, and ``made``: the stem it wrote as a new part, if any."""
-    made = (version.step.get("result") or {}).get("stem")
+    """{tool, args} of the step that made ``version``; ``made``: the stem it wrote as a new part, if any;
+    ``seed``: the seed a music step used (so "another one" can ask for a different take)."""
+    result = version.step.get("result") or {}
+    made, seed = result.get("stem"), result.get("seed")
     return {"tool": version.step["tool"], "args": version.step.get("args", {}),
-            "made": made if isinstance(made, str) and made in version.stems else None}
+            "made": made if isinstance(made, str) and made in version.stems else None,
+            "seed": seed if isinstance(seed, int) else None}
