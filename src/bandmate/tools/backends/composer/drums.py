@@ -47,9 +47,9 @@ def groove(feel: str, bpb: int) -> dict[int, list[Hit]]:
         "double_time": {KICK: [(0, 110, False), (1, 100, False), (2, 110, False), (3, 100, False)],
                         SNARE: [(0.5, 105, False), (1.5, 105, False), (2.5, 105, False), (3.5, 105, False)],
                         CLOSED_HAT: _sixteenths(4)},
-        # steady, pushing: a kick on every beat under a backbeat and sixteenth-note hi-hats
-        "driving": {KICK: [(b, 112 - 12 * (b % 2), False) for b in range(4)] + [(3.5, 85, True)],
-                    SNARE: [(1, 112, False), (3, 112, False)], CLOSED_HAT: _sixteenths(4, 66)},
+        # steady and pushing, played hard: a kick on every beat under a backbeat and sixteenth-note hi-hats
+        "driving": {KICK: [(b, 118 - 8 * (b % 2), False) for b in range(4)] + [(3.5, 92, True)],
+                    SNARE: [(1, 120, False), (3, 120, False)], CLOSED_HAT: _sixteenths(4, 80)},
         # the bare skeleton: kick on 1 and 3, snare on 2 and 4, a hi-hat on each beat
         "sparse": {KICK: [(0, 105, False), (2, 98, False)], SNARE: [(1, 100, False), (3, 100, False)],
                    CLOSED_HAT: [(b, 66 + (8 if b == 0 else 0), False) for b in range(4)]},
