@@ -15,16 +15,7 @@ from bandmate.agent import corrections, intents, targets
 from bandmate.agent.constraints import enforce, read_constraints, refusal_plan
 from bandmate.agent.followups import followup_plan
 from bandmate.agent.intent_matcher import IntentMatcher, neutral
-from bandmate.agent.parser import (
-    Clause,
-    coordinated,
-    find_complaint,
-    find_intensity,
-    find_negation,
-    find_stems,
-    parse,
-    resolve_stem,
-)
+from bandmate.agent.parser import Clause, coordinated, parse, resolve_stem
 from bandmate.agent.plan import (
     AskedRange,
     Clarification,
@@ -33,6 +24,17 @@ from bandmate.agent.plan import (
     HistoryMove,
     Plan,
     ToolCall,
+)
+from bandmate.agent.reading import (
+    DONT,
+    MIN_TYPO_LEN,
+    aim_after_add,
+    aim_at_last_part,
+    instruction,
+    literal_inverts,
+    one_slip,
+    only_a_reason,
+    quality_words,
 )
 from bandmate.agent.view import SessionView
 from bandmate.agent.vocabulary import STEM_ALIASES
@@ -95,7 +97,7 @@ class OfflinePlanner:
         clauses = parse(rest, view.stems)
         if view.empty or intents.cue_intent(clauses[0], view) == "generate":
             clauses = parse(rest, view.stems, weak=False)  # a prompt's commas and "and"s are one request
-        _aim_at_last_part(clauses, view)
+        aim_at_last_part(clauses, view)
         first = clauses[0]
         if first.history and len(clauses) == 1:
             return _history(first)
@@ -112,7 +114,7 @@ class OfflinePlanner:
         steps: list[ToolCall] = []
         expected: list[ExpectedChange] = []
         texts, terms, notes = [], [], []
-        _aim_after_add(clauses, view)
+        aim_after_add(clauses, view)
         said = [c for c in clauses if not _acknowledgement(c)]
         clauses = said or clauses  # "nice. try another one": the praise is not a request
         unclear: Plan | None = None
@@ -135,7 +137,7 @@ class OfflinePlanner:
                 s, e, used, text = s + other[0], e + other[2], used + other[3], f"{text} And {other[1]}"
             planned.append((ci, clause, s, text, e, used))
         for ci, clause, s, text, e, used in planned:
-            if _only_a_reason(clause, used, planned):
+            if only_a_reason(clause, used, planned):
                 continue
             steps += [c.model_copy(update={"clause": ci}) for c in s]
             expected += [x.model_copy(update={"clause": ci}) for x in e]
@@ -204,15 +206,15 @@ class OfflinePlanner:
             except intents.NeedsStem as need:
                 return _which_stem(need)
             return s, text, e, [f"@{intent}"]
-        told = _instruction(clause)
+        told = instruction(clause)
         if told is not clause and self._literal_term(told) is not None:
             clause = told  # the instruction names its quality: "…, tuck them in"; else the complaint says it
         literal = self._literal_term(clause)
         if literal is not None and not self._may_be_corrected(clause, user):
             # a lexicon word said outright, and no correction of this user's could apply: no embedding needed
             term, start = literal
-            return self._from_term(self.kb.lexicon[term], clause, view, invert=_literal_inverts(clause, start))
-        queries = list(dict.fromkeys(q for q in (clause.text, _quality_words(clause)) if q))
+            return self._from_term(self.kb.lexicon[term], clause, view, invert=literal_inverts(clause, start))
+        queries = list(dict.fromkeys(q for q in (clause.text, quality_words(clause)) if q))
         vectors = self.kb.embedder.encode([*queries, neutral(clause.text)])  # one batch for all three
         hits = self._retrieve(queries, vectors[: len(queries)], user)
         if hits and hits[0].source == "correction":
@@ -222,7 +224,7 @@ class OfflinePlanner:
                             clause.stems[0] if clause.stems else "default")
         if literal is not None:
             term, start = literal
-            return self._from_term(self.kb.lexicon[term], clause, view, invert=_literal_inverts(clause, start))
+            return self._from_term(self.kb.lexicon[term], clause, view, invert=literal_inverts(clause, start))
         intent, score, example = self.intents.best(clause.text, vector=vectors[-1])
         # similarity alone never replaces a whole session with a new one
         usable = score >= MIN_INTENT and not (intent == "generate" and not view.empty)
@@ -286,7 +288,7 @@ class OfflinePlanner:
 
         Returns the term and where its word starts in ``clause.text``.
         """
-        quality = " " + _quality_words(clause) + " "
+        quality = " " + quality_words(clause) + " "
         for pattern, term in self._aliases():
             if pattern.search(quality):
                 m = pattern.search(clause.text)
@@ -307,7 +309,7 @@ class OfflinePlanner:
         for w in re.findall(rf"[a-z]{{{MIN_TYPO_LEN},}}", quality):
             if w in single or w in said or w in STEM_ALIASES:
                 continue
-            meant = {single[a] for a in single if _one_slip(w, a)}
+            meant = {single[a] for a in single if one_slip(w, a)}
             if len(meant) == 1:
                 return meant.pop(), max(text.find(w), 0)
         return None
@@ -395,7 +397,7 @@ class OfflinePlanner:
         number = f" #{hit.correction_id}" if hit.correction_id else ""
         said = f"Using your correction{number}: {hit.term} = {hit.meaning}."
         m = re.search(rf"(?<![\w-]){re.escape(hit.term)}", clause.text)
-        flip = _literal_inverts(clause, m.start()) if m else (clause.less or clause.complaint)
+        flip = literal_inverts(clause, m.start()) if m else (clause.less or clause.complaint)
         parts = corrections.read_meaning(hit.meaning, self.kb.lexicon)
         if not parts:
             return _clarify(f"You told me '{hit.term}' means '{hit.meaning}', but I can't turn that into an "
@@ -481,108 +483,6 @@ def _separate_first(steps: list[ToolCall], view: SessionView) -> list[ToolCall]:
     return [ToolCall(tool="separate", args={}, why="split the mix into stems first"), *steps]
 
 
-MIN_TYPO_LEN = 7  # shorter words are too often other real words one letter away ("cold"/"bold")
-
-
-def _one_slip(a: str, b: str) -> bool:
-    """``a`` and ``b`` differ by one dropped, added or changed letter, or two neighbours swapped."""
-    if a == b or abs(len(a) - len(b)) > 1:
-        return False
-    if len(a) == len(b):
-        diff = [i for i in range(len(a)) if a[i] != b[i]]
-        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]]
-                                  and a[diff[1]] == b[diff[0]])
-    short, long_ = (a, b) if len(a) < len(b) else (b, a)
-    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
-
-
-def _quality_words(clause: Clause) -> str:
-    """The clause without stems, ranges, intensity and filler, leaving the quality words to retrieve on."""
-    t = clause.text
-    t = re.sub(r"\b(in|on|at|for|during|over)?\s*(the\s+)?(last|first|final)?\s*\d*\s*bars?\s*\d*(\s*to\s*\d+)?", " ", t)
-    t = re.sub(r"\b(please|can you|could you|would you|i want|i'd like|let's|lets|just|the|a|an|it|its|"
-               r"it's|is|are|this|that|make|sound|sounds|on|of|to|some|bit|little|touch|way|much|more|less|"
-               r"too|so|very|really|not|don't|kinda|kind|sort|like)\b", " ", t)
-    words = sorted((a for a in STEM_ALIASES if len(a) > 2), key=len, reverse=True)
-    t = re.sub(r"\b(" + "|".join(re.escape(w) for w in words) + r")\b", " ", t)
-    return re.sub(r"\s+", " ", t).strip()
-
-
-LESS_BEFORE = re.compile(r"\b(less|too|not|no|fewer|reduce|tame|lower|cut|way less|not as|not so|"
-                         r"over-?|overly|excessive(ly)?|turn down|pull back|kill)\W+(\w+\W+){0,3}$")
-
-
-# where one part of a sentence ends and the next begins: "the drums are too busy, simplify them"
-_SEGMENT = re.compile(r"[,;:]|\s(?:but|and|then)\s")  # not "so": "not so bright"
-
-
-def _segment(text: str, start: int) -> tuple[int, int]:
-    """Where the stretch of ``text`` around ``start`` (between punctuation or a conjunction) begins and ends."""
-    cuts = [m.end() for m in _SEGMENT.finditer(text[:start])]
-    end = _SEGMENT.search(text, start)
-    return (cuts[-1] if cuts else 0), (end.start() if end else len(text))
-
-
-STATES = re.compile(r"\b(?:can't|cannot|can not|hard to|barely|hardly|i don't hear|lost|buried)\b")
-DONT = re.compile(r"^(?:but\s+|and\s+|just\s+)?(?:don't|dont|do not|never|try not to)\s+")
-IMPERATIVE = re.compile(r"^(?:(?:please|just|now|then|so|and|but|maybe|can you|could you)\s+)*(?:make|give|bring|push|pull|"
-                        r"tuck|hold|calm|soften|smooth|tame|cut|add|take|turn|put|keep|let|warm|brighten|darken|"
-                        r"thin|fatten|widen|narrow|scoop|roll|clean|tighten|loosen|open|fix|raise|lower|boost|drop|"
-                        r"simplify|move|play|sit|set|dial|back|lift|thicken|dirty|rough|spread|glue|even|level)\b")
-
-
-def _instruction(clause: Clause) -> Clause:
-    """A clause that states a problem and then says what to do ("the horns poke out too much, tuck them in"):
-    the instruction is the request; the problem only explains it, so its "too" does not turn the instruction
-    around. Parts, bars and numbers stay those of the whole clause."""
-    text = clause.text
-    cuts = [0, *(m.end() for m in _SEGMENT.finditer(text))]
-    segments = [text[a:b].strip(" ,;:") for a, b in zip(cuts, [*(m.start() for m in _SEGMENT.finditer(text)),
-                                                                 len(text)], strict=True)]
-    said = [x for x in segments if x]
-    if len(said) < 2:
-        return clause
-    told = [x for x in said if IMPERATIVE.match(x)]
-    if not told or len(told) == len(said):
-        return clause
-    if not all(find_complaint(x) or re.search(r"\btoo\b", x) or STATES.search(x) for x in said if x not in told):
-        return clause  # "fewer notes from the keys, give the groove room": both halves ask for something
-    text = " ".join(told)
-    negated, less = find_negation(text)
-    intensity, word = find_intensity(text)
-    return replace(clause, text=text, negated=negated, less=less, complaint=False, intensity=intensity,
-                   intensity_word=word)
-
-
-def _only_a_reason(clause: Clause, used: list[str], planned: list[tuple]) -> bool:
-    """A statement of a problem beside an instruction about the same part is the instruction's reason, not a
-    second edit: "I can't make out the bass notes, give it more definition" is one edit (the instruction's);
-    "it's too static, give the keys some movement" is one edit on the keys (the part-less complaint reads as
-    the quality the instruction asks for). A problem about another part stays an edit of its own."""
-    if IMPERATIVE.match(clause.text) or not (clause.complaint or re.search(r"\btoo\b", clause.text) or
-                                              STATES.search(clause.text)):
-        return False  # "fewer notes from the keys, give the groove room": a request, not a statement
-    for _, other, _, _, _, u in planned:
-        if other is clause or not other.stems or not IMPERATIVE.match(other.text):
-            continue
-        if clause.stems and set(other.stems) == set(clause.stems):
-            return True  # "I can't make out the bass notes, give it more definition": the instruction says how
-        if not clause.stems and set(used) & set(u):
-            return True
-    return False
-
-
-def _literal_inverts(clause: Clause, start: int) -> bool:
-    """For a word said outright, "less/too/not" count only just before it, and a complaint only when the word is
-    what is complained about: in "the drums are too busy, simplify them" and "warm it up, it's a bit cold" the
-    instruction ("simplify", "warm") is taken as said; "it's a bit cold" alone asks for the opposite of cold."""
-    seg_start, seg_end = _segment(clause.text, start)
-    seg, before = clause.text[seg_start:seg_end], clause.text[seg_start:start]
-    if re.search(r"\b(not|n't)\b.*\benough\b", seg):
-        return False
-    return bool(LESS_BEFORE.search(before)) or (find_complaint(seg) and not re.search(r"\bmore\b", before))
-
-
 NOTE_VALUES = {"whole": 4.0, "half": 2.0, "dotted quarter": 1.5, "quarter": 1.0, "dotted eighth": 0.75,
                "eighth": 0.5, "triplet eighth": 1 / 3, "sixteenth": 0.25}
 
@@ -652,57 +552,12 @@ def _refuse(message: str, rest: str, constraints: list[Constraint]) -> Plan:
 
 def _open(clause: Clause) -> bool:
     """Whether a clause asks for a change without any word that says which ("fix the bass", "more")."""
-    words = set(re.findall(r"[a-z']+", _quality_words(clause)))
+    words = set(re.findall(r"[a-z']+", quality_words(clause)))
     return not (words - VAGUE) and not clause.numbers and clause.key is None
 
 
 def _acknowledgement(clause: Clause) -> bool:
     return not set(re.findall(r"[a-z']+", clause.text)) - ACKNOWLEDGING
-
-
-PLURAL_REF = re.compile(r"\b(?:they|them|they're|theyre|those|these|their)\b")
-SINGULAR_REF = re.compile(r"\b(?:it|it's|its)\b")
-# a part named only to compare with or place against: "tuck them under the keys", "louder than the bass"
-REFERENCE = re.compile(r"\b(?:under|below|beneath|behind|than|against|above|over|next to|around|with|like)\s+"
-                       r"(?:the\s+|that\s+|those\s+)?[a-z0-9-]+(?:\s+(?:part|line|track))?")
-
-
-def _last_part(view: SessionView) -> str | None:
-    """The one part the last turn worked on, or the new part it wrote; None if several or none."""
-    parts = []
-    for s in view.last_turn:
-        a = s.get("args") or {}
-        parts += [s.get("made") or a.get("target") or a.get("stem")]
-    named = {p for p in parts if p and p != "mix" and p in view.stems}
-    return named.pop() if len(named) == 1 else None
-
-
-def _aim_at_last_part(clauses: list[Clause], view: SessionView) -> None:
-    """"hmm, now they're harsh", "they're too loud, tuck them under the keys", after "add a flute melody":
-    "love it, can it be a bit louder": a pronoun with no part named (or one named only as a reference) is
-    the part the last turn worked on. "It" counts only after a turn that wrote a new part (otherwise "it" is
-    usually the song)."""
-    part = _last_part(view)
-    if part is None:
-        return
-    made = any(s.get("made") == part for s in view.last_turn)
-    for c in clauses:
-        if c.history or c.question:
-            continue
-        refers = PLURAL_REF.search(c.text) or (made and SINGULAR_REF.search(c.text))
-        if not refers:
-            continue
-        own = [x for x in find_stems(REFERENCE.sub(" ", c.text), view.stems) if x != "mix"]
-        if not own:
-            c.stems, c.inherited = [part], True
-
-
-def _aim_after_add(clauses: list[Clause], view: SessionView) -> None:
-    """'add a string pad and push it a little to the right': the clause after an addition is about the new part."""
-    for before, after in zip(clauses, clauses[1:], strict=False):
-        if not after.stems and re.search(r"\b(it|them|that)\b", after.text) and \
-                intents.cue_intent(before, view) == "add_stem":
-            after.stems = [intents.added_stem_name(before.instrument, view.stems)]
 
 
 ACKNOWLEDGING = {"nice", "ok", "okay", "great", "cool", "thanks", "thank", "you", "good", "yes", "yeah", "perfect",
