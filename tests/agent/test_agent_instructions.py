@@ -151,3 +151,13 @@ def test_try_another_one_reruns_the_last_music_step_with_another_seed(offline_pl
     assert res.plan.steps[0].args["stem"] == "bass" and res.plan.steps[0].args["seed"] is not None
     assert session.head.parent == first.version_before  # the first take was replaced, not stacked on
     assert not np.array_equal(session.stem("bass").samples, take_one.samples)
+
+
+@pytest.mark.parametrize("text, kind", [("redo bars 3-4 of the keys, something different", "edit"),
+                                        ("redo", "history"), ("redo that", "history"),
+                                        ("redo the last change", "history")])
+def test_redo_bars_recomposes_them_and_plain_redo_is_history(offline_planner, band_view, text, kind):
+    plan = offline_planner.plan(text, band_view)
+    assert plan.kind == kind
+    if kind == "edit":
+        assert plan.tools() == ["inpaint"] and plan.steps[0].args["stems"] == ["keys"]

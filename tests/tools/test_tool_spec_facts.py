@@ -22,8 +22,9 @@ def test_each_tool_words_its_own_calls():
 
 def test_facts_are_declared_on_the_specs():
     reg = default_registry()
+    # replace_stem is re-aimed through its 'stem' ("the drums are too busy, simplify them" >> "now the bass, same idea")
     assert reg.where("restemmable") == {"eq", "gain", "compressor", "reverb", "delay", "chorus", "saturation",
-                                        "stereo_width", "transient"}
+                                        "stereo_width", "transient", "replace_stem"}
     assert reg.where("makes_stem") == {"add_stem"}
     assert {"separate", "remove_stem", "extract_stem", "add_stem", "generate", "continue", "inpaint"} == \
         reg.where("separates_first")

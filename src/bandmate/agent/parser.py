@@ -352,8 +352,8 @@ def find_history(text: str) -> tuple[str, int] | None:
         return ("checkout", int(m.group(1)))
     if m := re.search(rf"\b(?:like|as it was|the way it was|how it was|back to)\b.*?\b{NUM}\s+(?:steps?|edits?|changes?|versions?)\s+ago", t):
         return ("undo", int(_num(m.group(1))))
-    if re.search(r"\bredo\b", t):
-        return ("redo", 1)
+    if re.search(r"\bredo\b(?!\s+(?:bars?\b|the\s+(?!last\b)\w+|it\s+differently|that\s+(?:bar|part|section)))", t):
+        return ("redo", 1)  # not "redo bars 3-4 of the keys" / "redo the chorus": that recomposes them
     if m := re.search(rf"\bundo\s+(?:the\s+)?(?:last\s+)?{NUM}\b", t):
         return ("undo", int(_num(m.group(1))))
     if re.search(r"\b(undo|revert|take that back|go back|scrap that|never ?mind that|cancel that)\b", t) or OLD_BACK.search(t):
