@@ -74,3 +74,24 @@ def test_a_sample_peak_over_the_stop_level_answers_without_oversampling():
     assert got > -0.3
     assert true_peak_near_top(x, -6.3) >= got
     assert true_peak_near_top(x, -6.3, 0.0) == true_peak_near_top(x, -6.3)  # under the stop: the full answer
+
+
+@pytest.mark.parametrize("boost_db", [0.0, 6.0])
+def test_a_floored_envelope_is_exact_wherever_it_can_pass_floor_plus_the_sure_safe_margin(boost_db):
+    """The limiter only reads the envelope above its threshold and the report reads its maximum: frames
+    whose sample level stays under the floor keep their sample level, the others get the full value."""
+    from bandmate.core.testsignals import mixture, noise, sine
+    from bandmate.tools.safety import _SURE_SAFE_DB, true_peak_envelope
+
+    clip = mixture(noise(2.0, amplitude=0.3, channels=2, color="white", seed=5), sine(7000, 2.0, amplitude=0.4,
+                                                                                       channels=2))
+    x = clip.samples * np.float32(10 ** (boost_db / 20))
+    full = true_peak_envelope(x)
+    floor = 20 * np.log10(np.abs(x).max()) - _SURE_SAFE_DB
+    part = true_peak_envelope(x, floor)
+    above = full > 10 ** ((floor + _SURE_SAFE_DB) / 20)
+    # the same filter, summed in another order: equal to rounding (~1e-16 relative)
+    assert above.any() and np.allclose(part[above], full[above], rtol=1e-12, atol=0)
+    assert part.max() == pytest.approx(full.max(), rel=1e-12)
+    level = np.abs(x).max(axis=0)
+    assert np.all(part >= level) and np.all(part <= full * (1 + 1e-12))

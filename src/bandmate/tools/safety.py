@@ -58,9 +58,24 @@ class SafetyAction:
                 "ceiling_dbfs": self.ceiling_dbfs, "trim_db": self.trim_db, "text": self.text()}
 
 
-def true_peak_envelope(x: np.ndarray) -> np.ndarray:
+def true_peak_envelope(x: np.ndarray, floor_dbfs: float | None = None) -> np.ndarray:
     """Per frame of ``x`` (channels, frames): the largest absolute value of any channel, itself or in
-    the 4x-oversampled stretch that follows it up to the next frame."""
+    the 4x-oversampled stretch that follows it up to the next frame.
+
+    ``floor_dbfs``: the oversampled stretch is computed only where the sample level (of the frame or the
+    next) is above it, with the same filter as a polyphase kernel; elsewhere the frame keeps its sample
+    level. The envelope is then the same (to rounding: the filter's products are summed in another order)
+    wherever it can exceed ``floor_dbfs + _SURE_SAFE_DB``, which is all its callers look at (the limiter's
+    threshold, the peak over the changed frames)."""
+    if floor_dbfs is not None:
+        level = np.abs(x).max(axis=0).astype(np.float64)
+        loud = level > 10 ** (floor_dbfs / 20)
+        loud[:-1] |= loud[1:]
+        if np.count_nonzero(loud) <= x.shape[1] // 2:  # else the chunked full pass below is as cheap
+            at = np.flatnonzero(loud)
+            if at.size:
+                level[at] = np.maximum(level[at], _interpolated_frames(x, at))
+            return level
     from scipy.signal import resample_poly
 
     k = measures.TRUE_PEAK_OVERSAMPLE
@@ -119,6 +134,21 @@ def _polyphase() -> tuple[np.ndarray, int]:
     return taps, reach
 
 
+def _interpolated_frames(x: np.ndarray, at: np.ndarray, block: int = 1 << 15) -> np.ndarray:
+    """Per frame n in ``at``: the largest |value| over channels of ``x`` 4x oversampled at k*n + p, p = 0..k-1."""
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    taps, reach = _polyphase()
+    padded = np.pad(x, ((0, 0), (reach, reach)))
+    out = np.zeros(at.size)
+    for ch in padded:
+        windows = sliding_window_view(ch, 2 * reach + 1)
+        for i in range(0, at.size, block):
+            near = windows[at[i:i + block]].astype(np.float64)
+            np.maximum(out[i:i + block], np.abs(near @ taps.T).max(axis=1), out=out[i:i + block])
+    return out
+
+
 def _interpolated_peak(x: np.ndarray, at: np.ndarray, block: int = 1 << 15) -> float:
     """The largest |value| of ``x`` 4x oversampled at the outputs k*n + p for n in ``at``, p = 0..k-1."""
     from numpy.lib.stride_tricks import sliding_window_view
@@ -149,22 +179,34 @@ def make_safe(mix: Clip, *, ceiling_dbfs: float = CEILING_DBFS, keep_dynamics: b
     if not x.size or true_peak_near_top(x, ceiling_dbfs - _SURE_SAFE_DB, ceiling_dbfs) <= ceiling_dbfs:
         return mix, None
     inside = _changed(x, previous() if previous is not None else None)
-    envelope = true_peak_envelope(x) * inside
+    threshold_db = ceiling_dbfs - _AIM_DB
+    envelope = true_peak_envelope(x, min(threshold_db, _top_db(x, inside)) - _SURE_SAFE_DB) * inside
     before = float(20 * np.log10(max(envelope.max(), 1e-12)))
     if before <= ceiling_dbfs:
         return mix, None
     trim_db = max(0.0, before - ceiling_dbfs - (GENTLE_LIMIT_DB if keep_dynamics else LIMIT_DB))
     ramp = _ramped(inside, mix.sample_rate)
     trim = (1 - (1 - 10 ** (-trim_db / 20)) * ramp).astype(np.float32)
-    y = limit(x * trim, mix.sample_rate, threshold_db=ceiling_dbfs - _AIM_DB, release_ms=_RELEASE_MS,
+    y = limit(x * trim, mix.sample_rate, threshold_db=threshold_db, release_ms=_RELEASE_MS,
               peak=envelope * trim).astype(np.float32)
     y = np.where(inside > 0, y, x)
-    after = float(20 * np.log10(max((true_peak_envelope(y) * inside).max(), 1e-12)))
+    after = _top_true_peak_db(y, inside)
     if after > ceiling_dbfs:  # the smooth gain let an inter-sample peak through: trim the rest
         y = y * (1 - (1 - 10 ** ((ceiling_dbfs - after - 0.01) / 20)) * ramp).astype(np.float32)
-        after = float(20 * np.log10(max((true_peak_envelope(y) * inside).max(), 1e-12)))
+        after = _top_true_peak_db(y, inside)
     return mix.replace(y, f"safety limiter {ceiling_dbfs:g} dBFS true peak"), \
         SafetyAction(before, after, ceiling_dbfs, round(trim_db, 3))
+
+
+def _top_db(x: np.ndarray, inside: np.ndarray) -> float:
+    """The sample peak in dBFS over the frames ``inside`` marks."""
+    return float(20 * np.log10(max(float((np.abs(x).max(axis=0) * inside).max()), 1e-12)))
+
+
+def _top_true_peak_db(y: np.ndarray, inside: np.ndarray) -> float:
+    """The true peak in dBFS over the frames ``inside`` marks (only frames near their sample peak can hold it)."""
+    env = true_peak_envelope(y, _top_db(y, inside) - _SURE_SAFE_DB) * inside
+    return float(20 * np.log10(max(env.max(), 1e-12)))
 
 
 def _changed(x: np.ndarray, previous: Clip | None) -> np.ndarray:
