@@ -161,3 +161,11 @@ def test_redo_bars_recomposes_them_and_plain_redo_is_history(offline_planner, ba
     assert plan.kind == kind
     if kind == "edit":
         assert plan.tools() == ["inpaint"] and plan.steps[0].args["stems"] == ["keys"]
+
+
+@pytest.mark.parametrize("word, plural", [("hi-hats", True), ("toms", True), ("drums", True), ("bass", False),
+                                          ("brass", False), ("piano", False), ("chorus", False)])
+def test_the_separation_message_agrees_with_the_part_named(word, plural):
+    from bandmate.agent.targets import _plural
+
+    assert _plural(word) is plural

@@ -65,6 +65,13 @@ NO_STEM_EDIT = {"add_stem", "generate", "separate", "question", "undo", "redo", 
 EDGE_WORDS = re.compile(r"\b(intro|introduction|opening|outro|ending|coda)\b")
 PLURAL = {"vocals", "drums", "keys", "strings", "vibes", "horns", "voices", "keyboards", "guitars",
           "violins", "cellos", "pads", "beats", "hats", "cymbals", "vibraphones", "saxes", "woodwinds"}
+
+
+def _plural(word: str) -> bool:
+    """'the hi-hats are', 'the bass is': a plural part name (a plain -s, not -ss or a known singular)."""
+    return word in PLURAL or (word.endswith("s") and not word.endswith(("ss", "us")) and word not in ("vox",))
+
+
 WHOLE_SONG = re.compile(r"\b(whole|entire|full) (song|track|piece|thing|recording)\b")
 BAND_RE = re.compile(r"(\d+(?:\.\d+)?)\s*(khz|k|hz)?\s*(?:to|and)\s*(\d+(?:\.\d+)?)\s*(khz|k|hz)\b")
 
@@ -125,7 +132,7 @@ def _first_steps(clauses: list[Clause], kinds: list[str | None], view: SessionVi
     if parts and not view.stems and "separate" not in kinds:
         steps.append(ToolCall(tool="separate", args={}, why="split the recording to find the part"))
         named = list(dict.fromkeys(_word(c.text, s) for c in clauses for s in parts if s in c.stems))
-        are = "are" if len(named) > 1 or named[0] in PLURAL else "is"
+        are = "are" if len(named) > 1 or _plural(named[0]) else "is"
         why.append(f"This recording is one mix, so I'm splitting it into stems first, to check that the "
                    f"{' and '.join(named)} {are} really there before editing it.")
     if not steps:
