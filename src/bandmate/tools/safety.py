@@ -139,6 +139,7 @@ def _interpolated_frames(x: np.ndarray, at: np.ndarray, block: int = 1 << 15) ->
     from numpy.lib.stride_tricks import sliding_window_view
 
     taps, reach = _polyphase()
+    # padded in x's own dtype; each window is widened to float64 (exactly) just before the product
     padded = np.pad(x, ((0, 0), (reach, reach)))
     out = np.zeros(at.size)
     for ch in padded:
@@ -151,18 +152,7 @@ def _interpolated_frames(x: np.ndarray, at: np.ndarray, block: int = 1 << 15) ->
 
 def _interpolated_peak(x: np.ndarray, at: np.ndarray, block: int = 1 << 15) -> float:
     """The largest |value| of ``x`` 4x oversampled at the outputs k*n + p for n in ``at``, p = 0..k-1."""
-    from numpy.lib.stride_tricks import sliding_window_view
-
-    taps, reach = _polyphase()
-    # padded in x's own dtype; each window is widened to float64 (exactly) just before the product
-    padded = np.pad(x, ((0, 0), (reach, reach)))
-    peak = 0.0
-    for ch in padded:
-        windows = sliding_window_view(ch, 2 * reach + 1)  # windows[n] = x[n - reach .. n + reach]
-        for i in range(0, at.size, block):
-            near = windows[at[i:i + block]].astype(np.float64)
-            peak = max(peak, float(np.abs(near @ taps.T).max()))
-    return peak
+    return float(_interpolated_frames(x, at, block).max()) if at.size else 0.0
 
 
 def make_safe(mix: Clip, *, ceiling_dbfs: float = CEILING_DBFS, keep_dynamics: bool = False,
