@@ -124,7 +124,7 @@ def test_a_caution_is_checked_not_done(offline_planner, band_view):
     assert plan.steps[0].args["high_shelf_hz"] >= 4000  # the cymbals, far above the kick
     kept = [e for e in plan.expected if e.direction == "same"]
     assert kept and all(e.target == "drums" for e in kept)
-    assert any("stays the same" in n for n in plan.notes)
+    assert any("not done; measuring" in n and "stays the same" in n for n in plan.notes)
 
 
 @pytest.mark.parametrize("typo, term", [("the hi-hats are peircing", "shrill"), ("the bass is too boomyy", "boomy")])
@@ -169,3 +169,12 @@ def test_the_separation_message_agrees_with_the_part_named(word, plural):
     from bandmate.agent.targets import _plural
 
     assert _plural(word) is plural
+
+
+def test_a_part_said_twice_is_named_once_before_separating(offline_planner):
+    from bandmate.agent.view import SessionView
+    from bandmate.memory.state import StateTable
+
+    upload = SessionView(stems=[], duration_s=30.0, state=StateTable(), version=1)
+    plan = offline_planner.plan("the vocal sounds a bit harsh, smooth it out but don't make it dull", upload)
+    assert "check that the vocal is really there" in plan.explanation, plan.explanation

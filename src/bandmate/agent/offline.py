@@ -261,7 +261,7 @@ class OfflinePlanner:
             return [], f"kept in mind: '{clause.text}' (I have no measure for it, so it is not checked)"
         kept = [e.model_copy(update={"direction": "same", "clause": ci}) for e in part[2]]
         what = ", ".join(f"{e.measure} on the {e.target}" for e in kept)
-        return kept, f"'{clause.text}': checked that {what} stays the same"
+        return kept, f"'{clause.text}': not done; measuring that {what} stays the same"
 
     @staticmethod
     def _fits_session(args: dict, view: SessionView) -> bool:

@@ -131,7 +131,12 @@ def _first_steps(clauses: list[Clause], kinds: list[str | None], view: SessionVi
     parts = [s for c, k in zip(clauses, kinds, strict=True) if _edits_a_stem(c, k) for s in c.stems if s != "mix"]
     if parts and not view.stems and "separate" not in kinds:
         steps.append(ToolCall(tool="separate", args={}, why="split the recording to find the part"))
-        named = list(dict.fromkeys(_word(c.text, s) for c in clauses for s in parts if s in c.stems))
+        said = {}  # one word per part, as first said ("the vocal …, don't make it dull" is one part)
+        for c in clauses:
+            for s in parts:
+                if s in c.stems and s not in said:
+                    said[s] = _word(c.text, s)
+        named = list(said.values())
         are = "are" if len(named) > 1 or _plural(named[0]) else "is"
         why.append(f"This recording is one mix, so I'm splitting it into stems first, to check that the "
                    f"{' and '.join(named)} {are} really there before editing it.")

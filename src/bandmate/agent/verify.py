@@ -79,6 +79,8 @@ class Measured:
             else " LU" if self.expected.measure == "loudness_lufs" else ""
         verdict = "as intended" if self.ok and self.noticeable else (
             "no measurable change" if self.ok and d == 0 else "too small to hear" if self.ok else "went the wrong way")
+        if self.expected.direction == "same":
+            verdict = "kept, as asked" if self.ok else "moved, though it was meant to stay"
         if self.expected.at_least is not None:
             verdict = f"{'at least' if self.ok else 'under'} {self.expected.at_least:.3g}, " + (
                 "as built" if self.ok else "not there")
