@@ -87,3 +87,44 @@ def test_stored_samples_are_shared_read_only(tmp_path):
     with _pytest.raises(ValueError):
         a.samples[0, 0] = 1.0
     assert np.array_equal(a.samples, b.samples)
+
+
+def test_a_quantised_clip_is_stored_without_a_second_rounding_and_to_the_same_file(tmp_path, monkeypatch):
+    raw = noise(0.3, channels=2, amplitude=1.7, seed=9)  # over full scale: stored with headroom (scale 2)
+    q = quantize(raw)
+    assert quantize(q) is q  # quantising marks it as on the grid
+    plain = BlobStore(tmp_path / "plain")
+    key = plain.put_clip(raw)
+    calls = []
+    real = blobs._on_grid
+    monkeypatch.setattr(blobs, "_on_grid", lambda c: calls.append(c) or real(c))
+    fast = BlobStore(tmp_path / "fast")
+    assert fast.put_clip(q) == key and not calls
+    a, b = (sorted(p.name for p in (tmp_path / d).rglob("*.flac")) for d in ("plain", "fast"))
+    assert a == b and a[0].split(".")[1] != "s0"  # the same name, headroom scale included
+    back = BlobStore(tmp_path / "fast")
+    blobs._DECODED.clear()  # read the file itself, not the samples remembered at writing
+    assert np.array_equal(back.get_clip(key).samples, q.samples)
+
+
+def test_a_write_started_early_is_waited_for_not_repeated(tmp_path, monkeypatch):
+    bs = BlobStore(tmp_path / "blobs")
+    clips = [noise(0.3, channels=2, amplitude=0.3, seed=i) for i in range(3)]
+    written = []
+    real = bs._put_clip_now
+    monkeypatch.setattr(bs, "_put_clip_now", lambda c: written.append(c) or real(c))
+    bs.start_writing(clips[:2])
+    keys = bs.put_clips(clips)
+    assert len(written) == 3 and all(any(w is c for w in written) for c in clips)  # each encoded once
+    assert keys == [BlobStore(tmp_path / "other").put_clip(c) for c in clips]
+    for k in keys:
+        assert len(list((tmp_path / "blobs").rglob(f"{k}*.flac"))) == 1
+
+
+def test_a_failed_early_write_is_raised_where_the_commit_waits_for_it(tmp_path, monkeypatch):
+    bs = BlobStore(tmp_path / "blobs")
+    clip = noise(0.2, channels=2, amplitude=0.3, seed=3)
+    monkeypatch.setattr(bs, "_put_clip_now", lambda c: (_ for _ in ()).throw(OSError("disk full")))
+    bs.start_writing([clip])
+    with pytest.raises(OSError, match="disk full"):
+        bs.put_clips([sine(220, 0.2), clip][1:])

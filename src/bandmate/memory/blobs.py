@@ -17,6 +17,7 @@ import time
 import uuid
 import weakref
 from collections import OrderedDict
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -42,14 +43,31 @@ def _scale_over(peak: float) -> float:
 
 def quantize(clip: Clip) -> Clip:
     """The clip exactly as it will read back from storage (24-bit with power-of-two headroom)."""
-    return clip if _is_stored(clip) else _on_grid(clip)[0]
+    return clip if _is_stored(clip) else _mark_stored(_on_grid(clip)[0])
 
 
-# Clips this process read from the store or wrote to it, so on the grid as they are: re-summing a mix
+# Clips this process read from the store, wrote to it or quantised, so on the grid as they are: re-summing a mix
 # quantises every stem, and the unchanged ones need no rounding pass. Keyed by the Clip object itself
 # (weakly; a Clip is immutable, its samples read-only), so a new clip is never taken for a stored one.
 _STORED: weakref.WeakKeyDictionary[Clip, bool] = weakref.WeakKeyDictionary()
 _STORED_LOCK = threading.Lock()
+
+
+# Writes ``BlobStore.start_writing`` began, by clip object (weakly: an entry goes with its clip), each with
+# the store writing it: a later put of the same clip waits for that write instead of encoding it again.
+_INFLIGHT: weakref.WeakKeyDictionary[Clip, tuple[BlobStore, Future]] = weakref.WeakKeyDictionary()
+_INFLIGHT_LOCK = threading.Lock()
+_WRITERS: ThreadPoolExecutor | None = None
+_WRITERS_LOCK = threading.Lock()
+
+
+def _writers() -> ThreadPoolExecutor:
+    """The process's blob-writer threads (made on first use, kept: no thread start per commit)."""
+    global _WRITERS
+    with _WRITERS_LOCK:
+        if _WRITERS is None:
+            _WRITERS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="bandmate-blob-writer")
+        return _WRITERS
 
 
 def _mark_stored(clip: Clip) -> Clip:
@@ -169,14 +187,27 @@ class BlobStore:
         _fsync_dir(path.parent)
 
     def put_clip(self, clip: Clip) -> str:
-        """Store ``clip`` (quantised) and return its key. Idempotent."""
+        """Store ``clip`` (quantised) and return its key. Idempotent. A clip whose write ``start_writing``
+        began is not written twice: this waits for that write (and raises its error, if it failed)."""
+        with _INFLIGHT_LOCK:
+            pending = _INFLIGHT.get(clip)
+        if pending is not None and pending[0] is self:
+            return pending[1].result()
+        return self._put_clip_now(clip)
+
+    def _put_clip_now(self, clip: Clip) -> str:
         import soundfile as sf
 
-        clip, ints, scale = _on_grid(clip)  # one rounding pass gives the key's samples and the file's
+        if _is_stored(clip):  # already on the grid (quantised for the mix, or read back): no rounding pass
+            ints, scale = None, _scale_for(clip.samples)
+        else:
+            clip, ints, scale = _on_grid(clip)  # one rounding pass gives the key's samples and the file's
         key = clip_key(clip)
         d = self._dir(key)
         path = d / f"{key}.s{int(np.log2(scale))}.flac"
         if not (d.is_dir() and any(d.glob(f"{key}*.flac"))):
+            if ints is None:  # on the grid: times 2**23 / scale is exact (a power of two), so already integral
+                ints = clip.samples * np.float32(_FULL / scale)
             pcm = np.ascontiguousarray(ints.T, dtype=np.int32)  # (frames, channels) as libsndfile reads it
             pcm <<= 8
             self._write_atomic(path, lambda tmp: sf.write(str(tmp), pcm, clip.sample_rate, format="FLAC",
@@ -185,38 +216,32 @@ class BlobStore:
         _mark_stored(clip)
         return key
 
-    def put_clips(self, clips: list[Clip], workers: int = 4) -> list[str]:
-        """``put_clip`` for each clip, in order, up to ``workers`` encoding side by side (rounding, hashing and
-        libFLAC release the GIL): a commit's edited stem and new mix are written in the time of one. Every
-        write has finished (or failed: the first error is raised) before this returns."""
-        if len(clips) < 2:
-            return [self.put_clip(c) for c in clips]
-        keys: list[str | None] = [None] * len(clips)
+    def start_writing(self, clips: list[Clip]) -> None:
+        """Begin storing ``clips`` in the background (rounding, hashing and libFLAC release the GIL), so the
+        caller can go on (e.g. render the mix) while they encode. Nothing refers to them yet; ``put_clip``
+        and ``put_clips`` of the same clip objects wait for these writes instead of starting their own, so a
+        commit still records only blobs that are on disk."""
+        pool = _writers() if clips else None
+        for clip in clips:
+            with _INFLIGHT_LOCK:
+                if clip not in _INFLIGHT:
+                    _INFLIGHT[clip] = (self, pool.submit(self._put_clip_now, clip))
+
+    def put_clips(self, clips: list[Clip]) -> list[str]:
+        """``put_clip`` for each clip, in order, encoding side by side (the first here, the rest on the
+        writer threads): a commit's edited stem and new mix are written in the time of one. Every write has
+        finished (or failed: the first error is raised) before this returns."""
+        self.start_writing(clips[1:])
+        keys: list[str] = []
         errors: list[BaseException] = []
-        todo = iter(range(len(clips)))
-        lock = threading.Lock()
-
-        def work() -> None:
-            while True:
-                with lock:
-                    i = next(todo, None)
-                if i is None or errors:
-                    return
-                try:
-                    keys[i] = self.put_clip(clips[i])
-                except BaseException as err:  # re-raised in the caller's thread below
-                    errors.append(err)
-
-        helpers = [threading.Thread(target=work, name="bandmate-blob-writer")
-                   for _ in range(min(workers, len(clips)) - 1)]
-        for t in helpers:
-            t.start()
-        work()
-        for t in helpers:
-            t.join()
+        for clip in clips:
+            try:
+                keys.append(self.put_clip(clip))
+            except BaseException as err:  # keep waiting for the others, then raise the first
+                errors.append(err)
         if errors:
             raise errors[0]
-        return [k for k in keys if k is not None]
+        return keys
 
     def get_clip(self, key: str, provenance: str | None = None) -> Clip:
         samples, sr = _decoded(str(self._find(key, ".flac")))

@@ -17,10 +17,14 @@ from bandmate.memory.state import StateTable
 
 
 def sum_stems(stems: dict[str, Clip], state: StateTable, sample_rate: int) -> Clip:
-    """The stems summed as they are stored (24-bit), so re-summing unchanged stems is bit-identical."""
+    """The stems summed as they are stored (24-bit), so re-summing unchanged stems is bit-identical.
+
+    Summed in float32 in place (one scratch row, no clip-sized temporaries): a stem at 0 dB and centre
+    pan is added as it is, since its weight rounds to exactly 1 in float32."""
     stems = {name: quantize(clip) for name, clip in stems.items()}
     frames = max(c.frames for c in stems.values())
     out = np.zeros((2, frames), np.float32)
+    scratch = np.empty(frames, np.float32)
     for name, clip in stems.items():
         strip = state.mixer.get(name)
         if strip is not None and strip.mute:
@@ -30,9 +34,12 @@ def sum_stems(stems: dict[str, Clip], state: StateTable, sample_rate: int) -> Cl
         pan = strip.pan if strip else 0.0
         # constant-power pan law, normalised so pan 0 leaves both channels untouched
         theta = (pan + 1) * np.pi / 4
-        left, right = np.cos(theta) * np.sqrt(2), np.sin(theta) * np.sqrt(2)
-        out[0] += x[0] * gain * left
-        out[1] += x[1] * gain * right
+        for ch, side in ((0, np.cos(theta)), (1, np.sin(theta))):
+            weight = np.float32(gain * side * np.sqrt(2))
+            if weight == 1.0:
+                out[ch] += x[ch]
+            else:
+                out[ch] += np.multiply(x[ch], weight, out=scratch)
     return Clip(out, sample_rate, ("mix of " + ", ".join(stems),))
 
 

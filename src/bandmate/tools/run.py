@@ -20,6 +20,7 @@ from pydantic import BaseModel
 from bandmate.core.clip import Clip
 from bandmate.core.errors import SessionChanged, ToolCancelled, ToolFailed, ToolInputError
 from bandmate.core.settings import Settings
+from bandmate.memory.blobs import quantize
 from bandmate.memory.store import Store, Version
 from bandmate.tools.context import Backends, ToolContext
 from bandmate.tools.mixing import render_mix
@@ -149,13 +150,15 @@ def commit_context(store: Store, version: Version, ctx: ToolContext, registry: R
     stems_changed = any(k != "mix" for k in ctx.staged) or bool(ctx.removed)
     mixer_changed = ctx.state.mixer != version.state.mixer
     names = ctx.stem_names()
-    stems: dict[str, Any] = {n: (ctx.key_of(n) or ctx.clip(n)) for n in names}
+    # a new stem is put on the storage grid once, here: the mix sums it and the store writes it as it is
+    stems: dict[str, Any] = {n: (ctx.key_of(n) or quantize(ctx.clip(n))) for n in names}
+    store.blobs.start_writing([c for c in stems.values() if isinstance(c, Clip)])  # encoded while the mix renders
     bus = [] if ctx.bus_cleared else list(version.bus)
     if "mix" in ctx.staged and names and not stems_changed:
         bus.append({"tool": step["tool"], "args": step["args"]})  # a mix-bus move over the stems
         mix: Any = ctx.staged["mix"]
     elif names and (stems_changed or mixer_changed):
-        clips = {n: ctx.clip(n) for n in names}
+        clips = {n: c if isinstance(c, Clip) else ctx.clip(n) for n, c in stems.items()}
         sr = next(iter(clips.values())).sample_rate
         mix = render_mix(clips, ctx.state, bus, sr, registry, ctx.settings, ctx.backends)
     elif "mix" in ctx.staged:
