@@ -66,6 +66,34 @@ def test_turn_undoes_a_change_that_went_the_wrong_way(agent, band):
     assert res.adjusted and band.head.id == 1 and "wrong way" in res.message
 
 
+def _two_clauses(order: list[tuple[str, float, int]]) -> Plan:
+    steps = [ToolCall(tool="gain", args={"target": t, "gain_db": g}, why=f"{t} {g:+g} dB", clause=c)
+             for t, g, c in order]
+    return Plan(kind="edit", steps=steps, expected=[
+        ExpectedChange(measure="loudness_lufs", direction="up", target="keys", clause=0),
+        ExpectedChange(measure="loudness_lufs", direction="up", target="drums", clause=1)])
+
+
+def test_only_the_last_clause_that_went_the_wrong_way_is_undone(agent, band):
+    """"brighter keys, and a big hall on the drums" where the second goes the wrong way keeps the first."""
+    keys_before = band.stem("keys").samples.copy()
+    drums_before = band.stem("drums").samples.copy()
+    res = agent._run("keys up, drums up", _two_clauses([("keys", 3, 0), ("drums", -3, 1)]), band, None)
+    assert res.adjusted and band.head.id == 2  # the keys' version is kept, the drums' undone
+    assert not np.array_equal(band.stem("keys").samples, keys_before)
+    assert np.array_equal(band.stem("drums").samples, drums_before)
+    assert "went the wrong way for drums -3 dB, so I undid that part and kept the rest" in res.message
+
+
+def test_interleaved_or_first_clauses_that_went_wrong_undo_the_whole_turn(agent, band):
+    first_wrong = _two_clauses([("drums", -3, 1), ("keys", 3, 0)])
+    res = agent._run("drums then keys", first_wrong, band, None)
+    assert res.adjusted and band.head.id == 1 and "undid it" in res.message
+    interleaved = _two_clauses([("keys", 1, 0), ("drums", -3, 1), ("keys", 1, 0)])
+    res = agent._run("interleaved", interleaved, band, None)
+    assert res.adjusted and band.head.id == 1 and "kept the rest" not in res.message
+
+
 def test_history_and_answers(agent, band):
     agent.turn("turn the drums down 3 dB", band)
     assert band.head.id == 2

@@ -291,7 +291,8 @@ class Agent:
             ex.outcomes += again.outcomes
             return again.ok
 
-        verdict = verify(plan, session, before, adjust=ex.ok, run_again=run_again)
+        versions = [o.version.id if o.version else None for o in ex.outcomes]
+        verdict = verify(plan, session, before, adjust=ex.ok, run_again=run_again, step_versions=versions)
         ex.measured = verdict.measured
         return verdict
 
@@ -301,7 +302,8 @@ class Agent:
             lines.append(f"Stopped: {ex.error}. The session is unchanged by that step.")
         lines += report_lines(verdict)
         lines += [f"Level safety after {o.tool}: {o.safety} (kept under -0.3 dBFS true peak)"
-                  for o in ex.outcomes if o.safety and verdict.decision != "undo"]
+                  for o in ex.outcomes if o.safety and verdict.decision != "undo"
+                  and (verdict.kept_version is None or (o.version is not None and o.version.id <= verdict.kept_version))]
         lines += [f"Note: {n}" for n in plan.notes]
         return "\n".join(line for line in lines if line)
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from bandmate.agent.executor import keeps_dynamics
@@ -47,7 +47,7 @@ NEW_STEM = "new"  # an ExpectedChange target: the stem this turn wrote as new mu
 UNCUT = {"duration_s"}  # measures of the whole clip whatever the range
 SILENT_BEFORE = {"loudness_lufs": measures.FLOOR_LUFS, "peak_dbfs": measures.FLOOR_DB,
                  "onset_rate": 0.0, "band_db": measures.FLOOR_DB}  # a new stem, before it existed
-Decision = Literal["keep", "again", "undo"]
+Decision = Literal["keep", "again", "undo", "undo_part"]
 
 
 @dataclass
@@ -311,16 +311,22 @@ def implied(plan: Plan) -> list[ExpectedChange]:
 class Verdict:
     measured: list[Measured]
     decision: Decision = "keep"
-    adjusted: bool = False  # the turn was undone or applied once more
+    adjusted: bool = False  # the turn was undone (all or part) or applied once more
+    undone: list[str] = field(default_factory=list)  # "undo_part": the undone steps, as their plan says them
+    kept_version: int | None = None  # "undo_part": the version the turn now ends at
 
 
 def verify(plan: Plan, session: Session, before_v: int, *, adjust: bool = True,
-           run_again: Callable[[Plan], bool] | None = None) -> Verdict:
+           run_again: Callable[[Plan], bool] | None = None,
+           step_versions: list[int | None] | None = None) -> Verdict:
     """Measure the plan's expected changes from ``before_v`` to the head; undo or apply once more.
 
     ``run_again(plan)`` runs the given (reduced) plan on the head as part of the same turn and says
     whether it succeeded; without it a too-small change is only reported. ``adjust=False`` (a plan
-    that stopped at a failing step) only measures.
+    that stopped at a failing step) only measures. ``step_versions``: the version each of the plan's steps
+    made (None: none), in step order; with it, when only the last clauses went the wrong way ("darker
+    piano, and a big hall on the strings" where the hall is the wrong one), only their steps are undone and
+    the earlier clauses' work is kept.
     """
     expected = [*plan.expected, *implied(plan)]
     if not expected or session.head.id == before_v:
@@ -330,14 +336,35 @@ def verify(plan: Plan, session: Session, before_v: int, *, adjust: bool = True,
     if not adjust:
         return Verdict(measured)
     if decision == "undo":
-        while session.head.id != before_v and session.head.parent is not None:
+        wrong = {m.expected.clause for m in measured
+                 if not m.ok and m.error is None and m.expected.direction != "same"}
+        keep = _kept_before(plan, step_versions or [], wrong, session, before_v)
+        while session.head.id != (keep or before_v) and session.head.parent is not None:
             session.undo()
+        if keep is not None:
+            return Verdict(measured, "undo_part", True, [s.why or s.tool for s in plan.steps if s.clause in wrong],
+                           keep)
         return Verdict(measured, "undo", True)
     if decision == "again" and run_again is not None:
         redo = plan.model_copy(update={"steps": [s for s in plan.steps if s.clause in weak and _stacks(s.tool)]})
         if redo.steps and run_again(redo):
             return Verdict(measure_expected(session, expected, before_v, session.head.id, plan), "again", True)
     return Verdict(measured)
+
+
+def _kept_before(plan: Plan, versions: list[int | None], wrong: set[int], session: Session,
+                 before_v: int) -> int | None:
+    """The version to go back to so that only the ``wrong`` clauses are undone: the last version an earlier
+    clause made, when every step from the first wrong one on belongs to a wrong clause (else None: the
+    steps are interleaved, and the whole turn is undone)."""
+    steps = plan.steps[:len(versions)]
+    first = next((i for i, s in enumerate(steps) if s.clause in wrong), None)
+    if not first or any(s.clause not in wrong for s in steps[first:]):
+        return None
+    kept = [v for v in versions[:first] if v is not None]
+    if not kept or kept[-1] == before_v or kept[-1] not in {v.id for v in _line(session, before_v, session.head.id)}:
+        return None
+    return kept[-1]
 
 
 def _stacks(tool: str) -> bool:
@@ -353,6 +380,9 @@ def report_lines(verdict: Verdict) -> list[str]:
     lines = ["Measured: " + m.text() for m in verdict.measured]
     if verdict.decision == "undo":
         lines.append("That went the wrong way, so I undid it. Try describing it differently, or correct me.")
+    elif verdict.decision == "undo_part":
+        lines.append(f"That went the wrong way for {'; '.join(verdict.undone)}, so I undid that part and kept "
+                     "the rest. Try describing it differently, or correct me.")
     elif verdict.decision == "again":
         lines.append("The first pass was too subtle to hear, so I applied it once more.")
     return lines
