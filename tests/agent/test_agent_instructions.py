@@ -178,3 +178,17 @@ def test_a_part_said_twice_is_named_once_before_separating(offline_planner):
     upload = SessionView(stems=[], duration_s=30.0, state=StateTable(), version=1)
     plan = offline_planner.plan("the vocal sounds a bit harsh, smooth it out but don't make it dull", upload)
     assert "check that the vocal is really there" in plan.explanation, plan.explanation
+
+
+def test_a_second_part_with_its_own_verb_is_read_on_its_own(offline_planner):
+    """Tried on lets_go_fishin: "push the guitar back a little, the voice should be up front" made the voice
+    distant too (the first side's verb was carried into the second)."""
+    from bandmate.agent.view import SessionView
+    from bandmate.memory.state import StateTable
+
+    view = SessionView(stems=["guitar", "vocals", "bass", "drums"], duration_s=16.0,
+                       state=StateTable(tempo_bpm=120), version=2)
+    plan = offline_planner.plan("push the guitar back a little, the voice should be up front", view)
+    vocal = [e for e in plan.expected if e.target == "vocals"]
+    assert vocal and all(e.direction == "up" for e in vocal)  # louder and more present, not further away
+    assert not any(s.tool == "reverb" and s.args.get("target") == "vocals" for s in plan.steps)

@@ -187,6 +187,10 @@ def test_each_part_gets_its_own_edit_without_a_second_verb():
     assert [c.stems for c in parse("warmer bass and quieter drums", stems)] == [["bass"], ["drums"]]
     up, down = parse("turn the bass up and the drums down", stems)
     assert down.text == "turn the drums down"  # the verb is the sentence's: 'down' is a level, not a filter
+    # a side with its own verb keeps it (tried on lets_go_fishin: "push … the voice should be up front"
+    # pushed the voice back)
+    _, voice = parse("push the guitar back a little, the voice should be up front", ["guitar", *stems])
+    assert voice.text == "the voice should be up front" and voice.stems == ["vocals"]
     # a side that only names parts is one request on all of them
     (both,) = parse("make the bass and drums quieter", stems)
     assert both.stems == ["bass", "drums"]

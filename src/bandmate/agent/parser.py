@@ -140,6 +140,12 @@ def coordinated(text: str, stems: list[str]) -> list[str]:
     return together
 
 
+# a side that says its own verb keeps it: "push the guitar back, the voice should be up front" is not
+# "push the voice … up front" (the first side's verb is carried only into a side that has none)
+OWN_PREDICATE = re.compile(r"\b(?:should|must|needs?|is|are|was|were|sounds?|feels?|seems?|has|have|could|would|"
+                           r"can|gets?|stays?|wants?|ought)\b")
+
+
 def _split_parts(piece: str) -> list[str]:
     """'make the bass warmer and the drums quieter' is two edits, each with its own part; 'make the bass and
     drums quieter' and 'add reverb to the vocals and the guitar' are one (a side only names parts)."""
@@ -154,7 +160,8 @@ def _split_parts(piece: str) -> list[str]:
             continue  # "the keys are muddy, they're fighting the bass": a reason, not a second edit
         if _says_what(left) and _says_what(right.split(" and ")[0].split(",")[0]):
             verb = re.match(rf"(?:{'|'.join(ACTION_VERBS)})\b", left.strip())
-            if verb and not re.match(rf"(?:{'|'.join(ACTION_VERBS)})\b", right.strip()):
+            if verb and not re.match(rf"(?:{'|'.join(ACTION_VERBS)})\b", right.strip()) \
+                    and not OWN_PREDICATE.search(right):
                 right = f"{verb.group(0)} {right.strip()}"  # "turn the bass up and the drums down"
             return [left.strip(" ,"), *_split_parts(right)]
     return [piece]
