@@ -90,7 +90,9 @@ def test_an_instrument_without_a_stem_edits_its_carrier_openly(offline_planner, 
     plan = offline_planner.plan(request_text, separated())
     assert plan.kind == "edit", plan.text()
     assert {s.args.get("stem") or s.target for s in plan.steps} == {"other"}, plan.text()
-    assert plan.explanation.startswith(f"The {word} has no stem of its own: it lives in 'other'")
+    said = ("have no stem of their own: they live" if word in ("strings", "vibes", "keys")
+            else "has no stem of its own: it lives")  # "the violins have", tried on hungarian_dance_5
+    assert plan.explanation.startswith(f"The {word} {said} in 'other'")
     assert all(e.target == "other" for e in plan.expected)
 
 

@@ -129,3 +129,12 @@ def test_correction_is_learned_for_that_user_only(band, kb, offline_planner, ban
     assert kb.retrieve("warm", user="ben")[0].source != "correction"
     other = offline_planner.plan("make the keys warm", band_view, user="ben")
     assert not any(t.startswith("correction:") for t in other.terms)
+
+
+def test_without_making_it_louder_is_measured_and_reported(agent, band):
+    """"…, don't make it any louder" is a constraint the turn proves: the mix's loudness is measured and said."""
+    res = agent.turn("make the drums punchier, don't make it any louder", band)
+    kept = [m for m in res.execution.measured if m.expected.measure == "loudness_lufs" and m.expected.target == "mix"]
+    assert kept and kept[0].expected.direction == "same"
+    assert abs(kept[0].after - kept[0].before) < 1.0
+    assert "loudness_lufs on mix" in res.message and "kept, as asked" in res.message

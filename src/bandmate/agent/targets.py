@@ -72,6 +72,13 @@ def _plural(word: str) -> bool:
     return word in PLURAL or (word.endswith("s") and not word.endswith(("ss", "us")) and word not in ("vox",))
 
 
+def _has_no_stem(word: str, carrier: str) -> str:
+    """'has no stem of its own: it lives in …' / 'have no stem of their own: they live in …'."""
+    if _plural(word):
+        return f"have no stem of their own: they live in '{carrier}'"
+    return f"has no stem of its own: it lives in '{carrier}'"
+
+
 WHOLE_SONG = re.compile(r"\b(whole|entire|full) (song|track|piece|thing|recording)\b")
 BAND_RE = re.compile(r"(\d+(?:\.\d+)?)\s*(khz|k|hz)?\s*(?:to|and)\s*(\d+(?:\.\d+)?)\s*(khz|k|hz)\b")
 
@@ -247,8 +254,7 @@ def _part(clause: Clause, kind: str | None, view: SessionView, request: str, sai
             if kind in TAKES_WHOLE_STEM:
                 return _ask_shared(family, word, carrier, kind, request)
             clause.stems = list(dict.fromkeys(carrier if s == family else s for s in clause.stems))
-            said.append(f"The {word} has no stem of its own: it lives in '{carrier}' with {SHARED}, "
-                        "so I edited that stem.")
+            said.append(f"The {word} {_has_no_stem(word, carrier)} with {SHARED}, so I edited that stem.")
         presence = view.state.stem_presence.get(carrier)
         if presence is not None and only_bleed(carrier, presence):
             return _absent(family, word, carrier, presence, kind, view, request)
@@ -303,7 +309,7 @@ def _ask_shared(family, word, carrier, kind, request: str) -> Plan:
     cut = kind in ("remove_stem", "mute")
     option = f"cut {band} by 12 db" if cut else f"boost {band} by 6 db"
     what = f"only cut its {lo:g}–{hi:g} Hz band" if cut else f"only bring its {lo:g}–{hi:g} Hz band forward"
-    return _question(f"The {word} has no stem of its own: it lives in '{carrier}' with {SHARED}. "
+    return _question(f"The {word} {_has_no_stem(word, carrier)} with {SHARED}. "
                      f"{verb} all of '{carrier}', or {what}, where the {word} sits?",
                      [_swap(request, family, carrier), option])
 

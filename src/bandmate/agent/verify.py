@@ -300,11 +300,16 @@ def measure_expected(session: Session, expected: list[ExpectedChange], before_v:
 
 # ---- the verify stage -------------------------------------------------------------------------------
 def implied(plan: Plan) -> list[ExpectedChange]:
-    """Checks a stated constraint adds: "don't squash it" (``keep_dynamics``) keeps the mix's crest factor
-    within a decibel, so the report proves it."""
-    if keeps_dynamics(plan) and not any(e.measure == "crest_db" and e.target == "mix" for e in plan.expected):
-        return [ExpectedChange(measure="crest_db", direction="same", target="mix", min_change=1.0)]
-    return []
+    """Checks a stated constraint adds, so the report proves it: "don't squash it" (``keep_dynamics``) keeps
+    the mix's crest factor within a decibel; "hit harder without making it louder" (``keep_level``) keeps the
+    mix's loudness within 1 LU."""
+    out = []
+    said = {e.measure for e in plan.expected if e.target == "mix"}
+    if keeps_dynamics(plan) and "crest_db" not in said:
+        out.append(ExpectedChange(measure="crest_db", direction="same", target="mix", min_change=1.0))
+    if any(getattr(c, "kind", c) == "keep_level" for c in plan.constraints or []) and "loudness_lufs" not in said:
+        out.append(ExpectedChange(measure="loudness_lufs", direction="same", target="mix", min_change=1.0))
+    return out
 
 
 @dataclass
