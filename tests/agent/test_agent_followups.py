@@ -303,3 +303,12 @@ def test_actually_put_it_back_how_it_was_is_an_undo(agent, band):
     agent.turn("turn it down 3 dB", band)
     res = agent.turn("actually put it back how it was", band)
     assert res.plan.kind == "history" and res.plan.history.action == "undo"
+
+
+def test_backing_off_a_little_is_done_once_not_doubled_as_too_subtle(agent, band):
+    """Tried in `bandmate chat` on vibe_ace: "hmm, too much, back it off a little" after "more" took back a
+    quarter of the move, judged it too subtle and applied it again (half the move gone, not a little)."""
+    agent.turn("make the keys a bit brighter", band)
+    res = agent.turn("too much, back off a little", band)
+    assert not res.adjusted and len(res.execution.outcomes) == 1, res.message
+    assert all(m.ok for m in res.execution.measured) and "once more" not in res.message

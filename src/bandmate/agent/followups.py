@@ -157,7 +157,9 @@ def _resize(steps: list[dict], view: SessionView, lexicon: dict[str, LexiconEntr
         calls = [ToolCall(tool=s["tool"], args=_level_scaled(s["tool"], _clean(s["args"]), factor),
                           why="part of the last move back" if less else "more of the last move") for s in steps]
         word = "Taking back part of" if less else ("Again:" if again else "More of")
-        expected = [_expected_change(e, flip=less) for e in _expected(view)]
+        # the size is the user's ("back it off a little"): any move the asked way is the move asked for, never
+        # "too subtle" and applied once more (which took back the whole last move instead of a little)
+        expected = [_expected_change(e, flip=less).model_copy(update={"min_change": 0.0}) for e in _expected(view)]
         return Plan(kind="edit", steps=calls, expected=expected, planner=planner, terms=[*_terms(view), "@followup"],
                     explanation=f"{word} the last move: " + "; ".join(describe_call(c.tool, c.args) for c in calls)
                                 + ".")
