@@ -138,3 +138,18 @@ def test_without_making_it_louder_is_measured_and_reported(agent, band):
     assert kept and kept[0].expected.direction == "same"
     assert abs(kept[0].after - kept[0].before) < 1.0
     assert "loudness_lufs on mix" in res.message and "kept, as asked" in res.message
+
+
+def test_what_changed_so_far_lists_every_kept_turn_and_changes_nothing(agent, band):
+    """Tried in `bandmate chat`: "what changed so far?" answered with the last turn only."""
+    agent.turn("turn the drums down 3 dB", band)
+    agent.turn("make the bass warmer", band)
+    agent.turn("make the keys louder", band)
+    agent.turn("undo that", band)
+    head = band.head.id
+    res = agent.turn("what changed so far?", band)
+    assert band.head.id == head and res.plan.kind == "answer"
+    said = res.message
+    assert said.index("turn the drums down 3 dB") < said.index("make the bass warmer")
+    assert "make the keys louder" not in said and "1 other change was undone" in said
+    assert "The last change" in agent.turn("what did you just do?", band).message

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from bandmate.agent.parser import whole_bars
 from bandmate.agent.view import SessionView
 from bandmate.core.timing import Grid, meter_beats
@@ -125,3 +127,26 @@ def last_change(view: SessionView) -> str:
         return "Nothing has been changed yet in this session."
     steps = "; ".join(f"{s['tool']} ({describe_call(s['tool'], s.get('args', {}))})" for s in view.last_turn)
     return f"The last change: {steps}."
+
+
+SO_FAR = re.compile(r"\b(?:so far|all|everything|in total|overall|until now|up to now|since (?:the )?(?:start|beginning))\b")
+
+
+def all_changes(session) -> str:
+    """Every turn whose work is in the music now (on the head's line), oldest first, with the steps it ran."""
+    from bandmate.agent.wording import describe_call
+
+    line, v = set(), session.head
+    while v is not None:
+        line.add(v.id)
+        v = session.version(v.parent) if v.parent is not None else None
+    made = [t for t in session.turns() if t.after != t.before and t.kind not in ("history", "answer", "clarify")]
+    kept = [t for t in made if t.after in line and t.before in line]
+    if not kept:
+        return "Nothing has been changed yet in this session."
+    said = [f"{i}. '{t.request}': " + "; ".join(describe_call(s["tool"], s.get("args", {})) for s in t.steps)
+            for i, t in enumerate(kept, 1)]
+    gone = len(made) - len(kept)
+    tail = (f" ({gone} other change{'s were' if gone != 1 else ' was'} undone and {'are' if gone != 1 else 'is'} "
+            "not in it.)") if gone else ""
+    return f"In the music now, oldest first: {' '.join(s.rstrip('; ') + '.' for s in said)}{tail}"

@@ -273,8 +273,9 @@ class Agent:
                 parts.append(answers.playing(session, view, bars=bars, seconds=seconds))
             elif topic in ("compare", "describe"):
                 parts.append(answers.describe_parts(session, view, plan.about))
-            elif topic == "changed":
-                parts.append(answers.last_change(view))
+            elif topic == "changed":  # "what changed so far?" is every kept turn; else the last one
+                parts.append(answers.all_changes(session) if answers.SO_FAR.search(request.lower())
+                             else answers.last_change(view))
             else:
                 lufs = measures.loudness_lufs(session.mix()) if topic == "loudness" else None
                 rng = {"start_bar": bars[0], "end_bar": bars[1]} if bars else {}
