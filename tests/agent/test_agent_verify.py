@@ -59,6 +59,23 @@ def test_change_range_resolves_bars_like_the_tools(args, state, expected):
     assert got == (pytest.approx(expected) if expected else None)
 
 
+@pytest.mark.parametrize(("args", "expected"), [
+    ({"fade_out_s": 5}, (11.0, 16.0)),                                       # only the faded end
+    ({"fade_in_s": 3}, (0.0, 3.0)),
+    ({"fade_in_s": 2, "fade_out_s": 2}, None),                               # both ends: the whole clip
+    ({"fade_out_s": 2, "start_bar": 3, "end_bar": 4}, (6.0, 8.0)),           # the end of its range
+])
+def test_a_fade_is_measured_where_it_fades(args, expected):
+    """Tried on lets_go_fishin: "fade out over the last 5 seconds" measured -0.002 dB over the whole song and
+    called the fade 'too small to hear'; its ToolSpec.span says where a fade acts."""
+    plan = Plan(kind="edit", steps=[ToolCall(tool="fade", args={"target": "mix", **args})])
+    exp = ExpectedChange(measure="band_db:20-20000", direction="down", target="mix")
+    got = change_range(plan, exp, StateTable(tempo_bpm=120), 16.0)
+    assert got == (pytest.approx(expected) if expected else None)
+    on_drums = plan.model_copy(update={"steps": [ToolCall(tool="fade", args={"target": "drums", **args})]})
+    assert change_range(on_drums, exp, StateTable(tempo_bpm=120), 16.0) == got  # the mix, where the drums fade
+
+
 def test_change_range_ignores_helper_steps_and_unions_the_clause():
     steps = [ToolCall(tool="separate", args={}),
              ToolCall(tool="gain", args={"target": "vocals", "gain_db": -2, "start_bar": 2, "end_bar": 2}),

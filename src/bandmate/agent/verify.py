@@ -168,6 +168,8 @@ def new_stems(session: Session, before_v: int, after_v: int) -> list[str]:
 
 
 def _step_range(step: ToolCall, grid: Grid | None, total_s: float) -> tuple[float, float] | None:
+    """Seconds a step changes: its range, narrowed to where the tool acts in it (``ToolSpec.span``: a
+    fade-out's last seconds); None = the whole clip."""
     a = step.args
     if a.get("start_bar") is not None or a.get("end_bar") is not None:
         if grid is None:
@@ -178,9 +180,21 @@ def _step_range(step: ToolCall, grid: Grid | None, total_s: float) -> tuple[floa
     elif a.get("start_s") is not None or a.get("end_s") is not None:
         start, end = float(a.get("start_s") or 0.0), float(a.get("end_s") or total_s)
     else:
-        return None
+        start, end = 0.0, total_s
     end = min(end, total_s)
-    return (start, end) if end > start else None
+    span = _spec_span(step.tool)
+    if span is not None and end > start:
+        start, end = span(a, start, end)
+    if end <= start or (start <= 0.0 and end >= total_s and not _has_range(step)):
+        return None
+    return start, end
+
+
+def _spec_span(tool: str):
+    from bandmate.tools import default_registry
+
+    registry = default_registry()
+    return registry[tool].span if tool in registry else None
 
 
 def _has_range(step: ToolCall) -> bool:
@@ -195,7 +209,8 @@ def _decides(step: ToolCall, target: str) -> bool:
     named = [str(n) for n in (a.get("target"), a.get("stem"), *(a.get("stems") or [])) if n]
     if target in named:
         return True
-    return _has_range(step) and (not named or target in ("mix", NEW_STEM))
+    narrowed = _has_range(step) or _spec_span(step.tool) is not None  # a fade on the mix fades every stem
+    return narrowed and (not named or target in ("mix", NEW_STEM))
 
 
 def change_range(plan: Plan | None, exp: ExpectedChange, state: StateTable,

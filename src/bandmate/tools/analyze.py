@@ -354,4 +354,9 @@ def describe_chords_in_bars(state: StateTable, start_bar: int, end_bar: int) -> 
     return " | ".join(cells)
 
 
-SPEC = ToolSpec(name="analyze", Args=AnalyzeArgs, Result=AnalyzeResult, fn=analyze, category="analysis")
+def _words(a: dict) -> str:
+    return "measured " + ", ".join(a.get("what") or ["tempo", "beats", "key", "chords", "sections"])
+
+
+SPEC = ToolSpec(name="analyze", Args=AnalyzeArgs, Result=AnalyzeResult, fn=analyze, category="analysis",
+                words=_words)

@@ -80,4 +80,15 @@ def fade(args: FadeArgs, ctx: ToolContext) -> EffectResult:
                                 f"({start:.2f}–{end:.2f}s)")
 
 
-SPEC = ToolSpec(name="fade", Args=FadeArgs, Result=EffectResult, fn=fade, stacks=False)
+def _span(a: dict, start: float, end: float) -> tuple[float, float]:
+    """Where a fade changes the audio inside its range: a fade-out alone its last seconds, a fade-in alone its
+    first; both, the whole range."""
+    fade_in, fade_out = float(a.get("fade_in_s") or 0.0), float(a.get("fade_out_s") or 0.0)
+    if fade_out and not fade_in:
+        return max(start, end - fade_out), end
+    if fade_in and not fade_out:
+        return start, min(end, start + fade_in)
+    return start, end
+
+
+SPEC = ToolSpec(name="fade", Args=FadeArgs, Result=EffectResult, fn=fade, stacks=False, span=_span)

@@ -169,5 +169,10 @@ def _rms_dbfs(clip: Clip) -> float:
     return round(20 * np.log10(max(rms, 1e-10)), 2)
 
 
+def _words(a: dict) -> str:
+    parts = a.get("stems") or ["drums", "bass", "vocals", "other"]
+    return f"split into stems ({', '.join(parts)})"
+
+
 SPEC = ToolSpec(name="separate", Args=SeparateArgs, Result=SeparateResult, fn=separate, category="music",
-                replayable=False, separates_first=True, stacks=False)
+                replayable=False, separates_first=True, stacks=False, words=_words)

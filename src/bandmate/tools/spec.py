@@ -42,6 +42,9 @@ class ToolSpec:
     # too subtle may be applied once more. False: a second run is another edit (a transposition, a tempo
     # change, a fade, a trim, new music), never done for "too subtle".
     stacks: bool = True
+    # where inside its range (start_s, end_s in seconds) a call changes the audio, when that is narrower than
+    # the range: a fade-out only its last seconds. Verify measures the change there (None: the whole range)
+    span: Callable[[dict[str, Any], float, float], tuple[float, float]] | None = None
 
     def describe_call(self, args: dict[str, Any]) -> str:
         """The call in words, or ``name(arg=value, …)`` for tools that declare none."""
