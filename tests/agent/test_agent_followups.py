@@ -42,7 +42,9 @@ def test_same_for_another_stem_replays_the_turn_there(agent, band):
 def test_a_bit_less_takes_part_of_a_level_move_back(agent, band):
     agent.turn("boost the bass by 4 dB", band)
     res = agent.turn("a bit less", band)
-    assert res.plan.steps[0].args["gain_db"] == pytest.approx(-1.0)
+    # 3/8 of the move ("a bit"): a quarter was 0.38 dB of a 1.5 dB move on lets_go_fishin, under hearing
+    assert res.plan.steps[0].args["gain_db"] == pytest.approx(-1.5)
+    assert agent.turn("less", band).plan.steps[0].args["gain_db"] == pytest.approx(0.75)  # half of that cut back
 
 
 def test_comment_then_undo_is_just_an_undo(agent, band):

@@ -153,7 +153,9 @@ def _resize(steps: list[dict], view: SessionView, lexicon: dict[str, LexiconEntr
             again: bool, planner: str) -> Plan:
     """More, less or again of the previous turn: added levels in dB, else the turn redone at a new size."""
     if all(_stacks(s, view, lexicon) for s in steps):
-        factor = size * (-0.5 if less else 1.0)
+        # less: a share of the last move taken back, growing with the size said ("a little" 3/8, plain "less"
+        # half, "a lot less" 3/4 at most); a quarter for "a little" was under what anyone hears on a 1.5 dB move
+        factor = -min(0.75, 0.25 + size / 4) if less else size
         calls = [ToolCall(tool=s["tool"], args=_level_scaled(s["tool"], _clean(s["args"]), factor),
                           why="part of the last move back" if less else "more of the last move") for s in steps]
         word = "Taking back part of" if less else ("Again:" if again else "More of")
