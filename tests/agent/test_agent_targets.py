@@ -221,3 +221,24 @@ def test_words_that_name_no_edited_part_are_not_asked_about(offline_planner, req
                                                                             source="written")])
     plan = offline_planner.plan(request_text, SessionView(stems=stems, duration_s=8.5, state=state, version=2))
     assert plan.kind == "edit" and plan.tools() == tools, plan.text()
+
+
+def orchestra() -> SessionView:
+    """hungarian_dance_5 after `separate`, as it measures: only 'other' holds a part; the DSP drums and bass
+    stems are the strings' own low end and bow noise (not present), the vocal stem is bleed."""
+    p = dict(active_fraction=0.0, confidence=0.0, present=False)
+    pres = {"drums": StemPresence(level_db=-10.4, backend="dsp", **p),
+            "bass": StemPresence(level_db=-9.8, backend="dsp", **{**p, "confidence": 0.26}),
+            "vocals": StemPresence(level_db=-23.1, backend="spleeter", **p),
+            "other": StemPresence(level_db=-2.7, active_fraction=0.9, confidence=1.0, present=True, backend="dsp")}
+    return SessionView(stems=list(SEPARATED), duration_s=15.0, state=StateTable(stem_presence=pres), version=2)
+
+
+def test_a_part_that_is_the_whole_recording_is_edited_on_the_mix(offline_planner):
+    """Tried on hungarian_dance_5: "warmer strings please" edited the separated 'other' stem, leaving the
+    cellos' low end (in the 'bass' stem) as it was; the strings are all of it, so the mix is edited."""
+    plan = offline_planner.plan("warmer strings please", orchestra())
+    assert plan.kind == "edit" and plan.targets() == ["mix"], plan.text()
+    assert "The strings are the whole recording here" in plan.explanation
+    # where another part was found, the strings stay the shared stem's
+    assert offline_planner.plan("warmer strings please", separated(vocals_present=True)).targets() == ["other"]

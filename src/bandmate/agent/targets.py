@@ -253,12 +253,28 @@ def _part(clause: Clause, kind: str | None, view: SessionView, request: str, sai
         if carrier != family:
             if kind in TAKES_WHOLE_STEM:
                 return _ask_shared(family, word, carrier, kind, request)
+            if _only_part(carrier, view):  # "warmer strings" on a string orchestra: the strings are all of it
+                clause.stems = list(dict.fromkeys("mix" if s == family else s for s in clause.stems))
+                are = "are" if _plural(word) else "is"
+                others = " and ".join(s for s in view.stems if s != carrier)
+                said.append(f"The {word} {are} the whole recording here: separating found no part of its own "
+                            f"in {others}, so I edited the mix, not the '{carrier}' stem.")
+                continue
             clause.stems = list(dict.fromkeys(carrier if s == family else s for s in clause.stems))
             said.append(f"The {word} {_has_no_stem(word, carrier)} with {SHARED}, so I edited that stem.")
         presence = view.state.stem_presence.get(carrier)
         if presence is not None and only_bleed(carrier, presence):
             return _absent(family, word, carrier, presence, kind, view, request)
     return None
+
+
+def _only_part(carrier: str, view: SessionView) -> bool:
+    """Whether separating found a part only in ``carrier``: every other stem was measured as no part of its own
+    (a string orchestra's drums and bass stems hold the cellos' low end and bow noise, not drums or a bass)."""
+    pres = view.state.stem_presence
+    others = [s for s in view.stems if s != carrier]
+    return bool(others) and carrier in pres and pres[carrier].present and \
+        all(s in pres and not pres[s].present for s in others)
 
 
 def only_bleed(stem: str, presence) -> bool:
