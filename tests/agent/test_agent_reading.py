@@ -418,6 +418,16 @@ def test_karaoke_removes_the_vocals_and_lower_goes_down(offline_planner):
     assert shift.tool == "pitch_shift" and shift.args["semitones"] == -2
 
 
+@pytest.mark.parametrize(("said", "semitones"), [("can you put the whole thing up a tone", 2),
+                                                  ("transpose it up a tone", 2), ("take it down two whole tones", -4)])
+def test_a_tone_is_two_semitones(offline_planner, said, semitones):
+    """Tried in `bandmate chat` on choice_drum_bass: "put the whole thing up a tone" was read as 'mellow'
+    (an EQ), and "transpose it up a tone" as one semitone."""
+    (shift,) = offline_planner.plan(said, _view(stems=("drums", "bass", "vocals", "other"))).steps
+    assert shift.tool == "pitch_shift" and shift.args["semitones"] == semitones
+    assert offline_planner.plan("give the vocals a warmer tone", _view()).tools() == ["eq"]  # tone as timbre
+
+
 def test_a_note_value_delay_follows_the_tempo_and_a_second_verb_is_heard(offline_planner):
     plan = offline_planner.plan("narrow the piano a little and throw a quarter-note delay on it", _view(bpm=100.0))
     assert [s.tool for s in plan.steps] == ["stereo_width", "delay"] and plan.targets() == ["keys"]

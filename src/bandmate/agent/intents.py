@@ -48,7 +48,8 @@ CUES: list[tuple[str, str]] = [
                  r"twice as long|double the length|go on for|another (couple|few|\d+|two|four|eight)( of)? bars)\b"),
     ("add_stem", r"\b(add|bring in|layer|throw in|introduce|put (a|an|some)|write (a|an|some)|"
                  r"(throw|bring|drop) (a|an|some) [\w -]{1,30}? in)\b"),
-    ("transpose", r"\b(transpose|key change|change the key|semitones?|half[- ]steps?|whole step|octave|"
+    ("transpose", r"\b(transpose|key change|change the key|semitones?|half[- ]steps?|whole step|whole tone|octave|"
+                  r"(up|down|higher|lower) (a|one|two|three) (whole[- ])?tones?|"
                   r"pitch (it )?(up|down)|(minor|major|perfect) (second|third|fourth|fifth|sixth|seventh)|"
                   r"(up|down) an? (fourth|fifth|tritone))\b"),
     ("tempo", r"\b(bpm|tempo|faster|slower|speed (it )?up|slow (it )?down|uptempo|half[- ]?speed|double[- ]?time|"

@@ -146,6 +146,12 @@ OWN_PREDICATE = re.compile(r"\b(?:should|must|needs?|is|are|was|were|sounds?|fee
                            r"can|gets?|stays?|wants?|ought)\b")
 
 
+# a pitch move by whole tones, said with its direction ("put it up a tone", "transpose down two tones"); the
+# direction is required, so "a warmer tone" or "the tone is harsh" never reads as a transposition
+TONES_RE = re.compile(rf"\b(?:up|down|higher|lower|raise\w*|drop\w*|transpos\w*|shift\w*|pitch\w*)\b[^,.;]*?"
+                      rf"\b(a|one|{'|'.join(NUMBER_WORDS)}|\d+)\s+(?:whole[- ])?tones?\b")
+
+
 def _split_parts(piece: str) -> list[str]:
     """'make the bass warmer and the drums quieter' is two edits, each with its own part; 'make the bass and
     drums quieter' and 'add reverb to the vocals and the guitar' are one (a side only names parts)."""
@@ -310,6 +316,9 @@ def find_numbers(text: str) -> dict[str, float]:
         out["semitones"] = -v if re.search(r"\bdown\b", t) and v > 0 else v
     elif re.search(r"\boctave\b", t):
         out["semitones"] = -12.0 if re.search(r"\b(down|lower|drop)\b", t) else 12.0
+    elif m := TONES_RE.search(t):  # "up a tone", "down two whole tones": a tone is two semitones
+        v = 2.0 * (1.0 if m.group(1) in ("a", "one") else _num(m.group(1)))
+        out["semitones"] = -v if re.search(r"\b(down|lower|drop\w*)\b", t) else v
     elif m := re.search(INTERVAL_RE, t):
         v = float(INTERVALS[m.group(1)])
         out["semitones"] = -v if re.search(r"\bdown\b|\blower\b", t) else v
