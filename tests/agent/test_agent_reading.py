@@ -425,7 +425,7 @@ def test_a_tone_is_two_semitones(offline_planner, said, semitones):
     (an EQ), and "transpose it up a tone" as one semitone."""
     (shift,) = offline_planner.plan(said, _view(stems=("drums", "bass", "vocals", "other"))).steps
     assert shift.tool == "pitch_shift" and shift.args["semitones"] == semitones
-    assert offline_planner.plan("give the vocals a warmer tone", _view()).tools() == ["eq"]  # tone as timbre
+    assert offline_planner.plan("give the keys a warmer tone", _view()).tools() == ["eq"]  # tone as timbre
 
 
 def test_a_note_value_delay_follows_the_tempo_and_a_second_verb_is_heard(offline_planner):
