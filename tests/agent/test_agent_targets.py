@@ -242,3 +242,15 @@ def test_a_part_that_is_the_whole_recording_is_edited_on_the_mix(offline_planner
     assert "The strings are the whole recording here" in plan.explanation
     # where another part was found, the strings stay the shared stem's
     assert offline_planner.plan("warmer strings please", separated(vocals_present=True)).targets() == ["other"]
+
+
+@pytest.mark.parametrize("said", ["add a shaker part", "add some drums", "add a shaker"])
+def test_new_music_on_a_session_without_a_tempo_is_analysed_first(offline_planner, said):
+    """Tried in `bandmate chat` on choice_drum_bass: "add a shaker part" (read through the lexicon's
+    'percussive') failed with "run analyze first"; the add_stem intent alone had put analyze first."""
+    for stems in ([], list(SEPARATED)):
+        view = SessionView(stems=stems, duration_s=16.0, state=StateTable(), version=3)
+        tools = offline_planner.plan(said, view).tools()
+        assert "add_stem" in tools and tools.index("analyze") < tools.index("add_stem"), tools
+    known = SessionView(stems=list(SEPARATED), duration_s=16.0, state=StateTable(tempo_bpm=120), version=3)
+    assert "analyze" not in offline_planner.plan(said, known).tools()

@@ -277,13 +277,11 @@ def added_stem_name(name: str | None, taken: list[str]) -> str:
 def _build_add_stem(c, v):
     inst = c.instrument or "pad"
     args = {"instrument": inst, **as_bars(bar_args(c, v), v)}  # "in the chorus": the bars it covers
-    pre = [] if v.state.tempo_bpm or v.empty else [
-        ToolCall(tool="analyze", args={}, why="measure tempo, key and chords so the new part fits")]
     where = ""
     if "start_bar" in args:
         a, b = args["start_bar"], args["end_bar"]
         where = f" in bar {a}" if a == b else f" in bars {a}–{b}"
-    return [*pre, ToolCall(tool="add_stem", args=args, why=f"write a {inst} part{where}")], \
+    return [ToolCall(tool="add_stem", args=args, why=f"write a {inst} part{where}")], \
         f"Adding a {inst} part{where} that follows the session's tempo, key, chords and groove.", \
         [exp("stem_count", "up", "mix"), exp("loudness_lufs", "up", NEW_STEM)]
 

@@ -218,9 +218,9 @@ class LLMPlanner:
             steps = checks.answer_steps(topic, steps, view, self.registry)
             return Plan(kind="answer", steps=steps, question=topic,
                         **{**base, "explanation": text or f"Answering the {topic} question."})
-        from bandmate.agent.offline import _separate_first
+        from bandmate.agent.offline import _analyzed_first, _separate_first
 
-        steps = _separate_first(steps, view)
+        steps = _analyzed_first(_separate_first(steps, view), view)
         expected, terms = checks.expected_changes(explain, steps, hits, self.kb.lexicon)
         text = text or "; ".join(s.why for s in steps)
         return Plan(kind="edit", steps=steps, expected=expected, terms=terms, **{**base, "explanation": text})

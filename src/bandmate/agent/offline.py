@@ -148,7 +148,7 @@ class OfflinePlanner:
         steps = _synced_delays(steps, clauses, view)
         if any(s.tool == "time_stretch" and "target_bpm" in s.args for s in steps):  # a stated tempo is the
             steps = [s for s in steps if s.tool != "time_stretch" or "target_bpm" in s.args]  # request's own
-        steps = _separate_first(steps, view)
+        steps = _analyzed_first(_separate_first(steps, view), view)
         steps, dropped = self._validate(steps)
         notes += dropped
         if not steps:
@@ -481,6 +481,21 @@ def _separate_first(steps: list[ToolCall], view: SessionView) -> list[ToolCall]:
     if not needs:
         return steps
     return [ToolCall(tool="separate", args={}, why="split the mix into stems first"), *steps]
+
+
+def _analyzed_first(steps: list[ToolCall], view: SessionView) -> list[ToolCall]:
+    """A session that does not know its tempo yet gets an ``analyze`` step before the first step that fits new
+    music to the session (``ToolSpec.needs_tempo``): "add a shaker" on an uploaded recording."""
+    if view.state.tempo_bpm or view.empty or any(s.tool == "analyze" for s in steps):
+        return steps
+    from bandmate.tools import default_registry
+
+    registry = default_registry()
+    at = next((i for i, s in enumerate(steps) if s.tool in registry and registry[s.tool].needs_tempo), None)
+    if at is None:
+        return steps
+    return [*steps[:at], ToolCall(tool="analyze", args={}, why="measure tempo, key and chords so the new part "
+                                                               "fits"), *steps[at:]]
 
 
 NOTE_VALUES = {"whole": 4.0, "half": 2.0, "dotted quarter": 1.5, "quarter": 1.0, "dotted eighth": 0.75,

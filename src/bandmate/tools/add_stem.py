@@ -267,4 +267,5 @@ def fit_under(ctx: ToolContext, clip: Clip, exclude: str | None = None) -> tuple
     return clip.replace(clip.samples * g, f"fit under mix {20 * np.log10(g):+.1f} dB"), 20 * float(np.log10(g))
 
 
-SPEC = ToolSpec(name="add_stem", Args=AddStemArgs, Result=AddStemResult, fn=add_stem, category="music", makes_stem=True, separates_first=True, stacks=False)
+SPEC = ToolSpec(name="add_stem", Args=AddStemArgs, Result=AddStemResult, fn=add_stem, category="music", makes_stem=True, separates_first=True, stacks=False,
+                needs_tempo=True)

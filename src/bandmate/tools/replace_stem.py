@@ -123,4 +123,5 @@ def _match_level(new: Clip, old: Clip) -> tuple[Clip, float]:
 
 
 SPEC = ToolSpec(name="replace_stem", Args=ReplaceStemArgs, Result=ReplaceStemResult, fn=replace_stem,
-                category="music", replayable=False, stacks=False, restemmable=True)
+                category="music", replayable=False, stacks=False, restemmable=True,
+                needs_tempo=True)

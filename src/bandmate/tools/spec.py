@@ -45,6 +45,9 @@ class ToolSpec:
     # where inside its range (start_s, end_s in seconds) a call changes the audio, when that is narrower than
     # the range: a fade-out only its last seconds. Verify measures the change there (None: the whole range)
     span: Callable[[dict[str, Any], float, float], tuple[float, float]] | None = None
+    # fits new music to the session's tempo, key and chords, so a session that does not know them yet is
+    # analysed first (an uploaded recording asked to "add a shaker")
+    needs_tempo: bool = False
 
     def describe_call(self, args: dict[str, Any]) -> str:
         """The call in words, or ``name(arg=value, …)`` for tools that declare none."""
