@@ -192,3 +192,22 @@ def test_a_second_part_with_its_own_verb_is_read_on_its_own(offline_planner):
     vocal = [e for e in plan.expected if e.target == "vocals"]
     assert vocal and all(e.direction == "up" for e in vocal)  # louder and more present, not further away
     assert not any(s.tool == "reverb" and s.args.get("target") == "vocals" for s in plan.steps)
+
+
+@pytest.mark.parametrize(("said", "target", "most_db"), [
+    ("the bass is too much", "bass", -3.0), ("the bass is a bit much", "bass", -0.5),
+    ("the vocals are way too much in the mix", "vocals", -3.0)])
+def test_a_part_that_is_too_much_is_turned_down(offline_planner, said, target, most_db):
+    """Tried in `bandmate chat` on choice_drum_bass: "the hats are a bit much" asked which way (offering
+    punchier or busier drums); "the bass is too much" offered "louder bass" among its options."""
+    from bandmate.agent.view import SessionView
+    from bandmate.memory.state import StateTable
+
+    view = SessionView(stems=["drums", "bass", "vocals", "other"], duration_s=16.0,
+                       state=StateTable(tempo_bpm=120), version=2)
+    plan = offline_planner.plan(said, view)
+    assert plan.kind == "edit" and plan.targets() == [target], plan.text()
+    assert plan.steps[0].tool == "gain" and plan.steps[0].args["gain_db"] <= most_db
+    hats = offline_planner.plan("the hats are a bit much", view)  # a part inside the drums: its band
+    assert hats.kind == "edit" and hats.targets() == ["drums"] and hats.tools() == ["eq"], hats.text()
+    assert offline_planner.plan("it's too much", view).kind == "clarify"  # no part, no last turn: open

@@ -72,6 +72,10 @@ VAGUE = {"fix", "tweak", "improve", "improved", "better", "best", "good", "great
          "was", "has", "have", "got", "get", "any", "anything", "around", "all", "there's", "fixing", "tweaking"}
 
 
+# a part said to be "too much" and nothing else about it ("the vocals are way too much (in the mix)")
+TOO_MUCH = re.compile(r" too much(?= in the mix$|$)")
+
+
 class OfflinePlanner:
     name = "offline"
 
@@ -219,6 +223,10 @@ class OfflinePlanner:
         hits = self._retrieve(queries, vectors[: len(queries)], user)
         if hits and hits[0].source == "correction":
             return self._from_correction(hits[0], clause, view, user)
+        if TOO_MUCH.search(clause.text) and any(x != "mix" for x in clause.stems):
+            # "the bass is (a bit) too much": said of a whole part, that is its level ("too loud"); the open
+            # question offered "louder bass" among its options
+            return self._clause(replace(clause, text=TOO_MUCH.sub(" too loud", clause.text)), view, user)
         if _open(clause):
             return _clarify(f"'{clause.text}' could mean several things. Which way?",
                             clause.stems[0] if clause.stems else "default")
@@ -265,14 +273,19 @@ class OfflinePlanner:
 
     @staticmethod
     def _fits_session(args: dict, view: SessionView) -> bool:
-        """Point a recipe's stem arguments at this session's names; False if a part is missing."""
-        if not view.stems:
+        """Point a recipe's stem arguments at this session's names; False if a part is missing. A recording
+        that is one mix so far has the parts separating will give it (a 'keys' step on a recording is left
+        out, not run after the split and failed)."""
+        from bandmate.tools.separate import SEPARATED_STEMS
+
+        stems = view.stems or ([] if view.empty else list(SEPARATED_STEMS))
+        if not stems:
             return True
         for key in ("stem", "target"):
             value = args.get(key)
             if value and value not in ("mix", "$stem"):
-                args[key] = resolve_stem(value, view.stems)
-                if args[key] not in view.stems:
+                args[key] = resolve_stem(value, stems)
+                if args[key] not in stems:
                     return False
         return True
 

@@ -85,6 +85,10 @@ def normalise(text: str) -> str:
     t = t.replace("’", "'").replace("–", "-").replace("—", "-")
     t = re.sub(r"(\d)\s*-\s*(\d)", r"\1 to \2", t)  # 5-8 -> 5 to 8
     t = re.sub(r"\s+", " ", t)
+    # "the hats are a bit much" is "a bit too much" (said of a part, 'much' alone is the complaint)
+    t = re.sub(r"\b(is|are|'s|'re|sounds?|feels?|gets?|seems?) (a bit|a little|a tad|slightly|just a bit|kind of|"
+               r"kinda|a touch|way|a little bit) much(?=$|[,.;!?]| (?:and|but|now|though|for|in|on|there)\b)",
+               r"\1 \2 too much", t)
     return t
 
 
