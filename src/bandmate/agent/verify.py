@@ -67,6 +67,13 @@ class Measured:
         return self.after - self.before
 
     @property
+    def unclear(self) -> bool:
+        """Moved the other way, but by less than anyone hears: measurement noise, not the wrong way."""
+        d = self.delta
+        return self.ok and not self.noticeable and d is not None and d != 0 and \
+            self.expected.direction in ("up", "down") and (d > 0) != (self.expected.direction == "up")
+
+    @property
     def where(self) -> str:
         return "" if self.range_s is None else f" in {self.range_s[0]:.2f}–{self.range_s[1]:.2f}s"
 
@@ -78,7 +85,8 @@ class Measured:
         unit = "dB" if self.expected.measure.startswith(("band_db", "crest", "peak", "attack", "ambience")) \
             else " LU" if self.expected.measure == "loudness_lufs" else ""
         verdict = "as intended" if self.ok and self.noticeable else (
-            "no measurable change" if self.ok and d == 0 else "too small to hear" if self.ok else "went the wrong way")
+            "no measurable change" if self.ok and d == 0 else "too small to tell which way" if self.unclear
+            else "too small to hear" if self.ok else "went the wrong way")
         if self.expected.direction == "same":
             verdict = "kept, as asked" if self.ok else "moved, though it was meant to stay"
         if self.expected.at_least is not None:
@@ -118,6 +126,8 @@ def judge(exp: ExpectedChange, before: float, after: float) -> tuple[bool, bool]
     if abs(after - before) <= 1e-9 * max(1.0, abs(before)):
         return True, False  # nothing moved: too small, not the wrong way (the parts that did move stay)
     ok = after > before if exp.direction == "up" else after < before
+    if not ok and not big:  # the other way by less than anyone hears: noise, kept and said so (``unclear``)
+        return True, False
     return ok, big
 
 
@@ -125,7 +135,7 @@ def decide(measured: list[Measured]) -> tuple[Decision, set[int]]:
     """What to do after the first pass, and which clauses to apply again (for ``"again"``)."""
     if any(not m.ok and m.error is None for m in measured if m.expected.direction != "same"):
         return "undo", set()
-    weak = {m.expected.clause for m in measured if m.ok and not m.noticeable}
+    weak = {m.expected.clause for m in measured if m.ok and not m.noticeable and not m.unclear}
     if weak and all(m.ok for m in measured):
         return "again", weak
     return "keep", set()
