@@ -314,3 +314,13 @@ def test_backing_off_a_little_is_done_once_not_doubled_as_too_subtle(agent, band
     res = agent.turn("too much, back off a little", band)
     assert not res.adjusted and len(res.execution.outcomes) == 1, res.message
     assert all(m.ok for m in res.execution.measured) and "once more" not in res.message
+
+
+def test_a_request_that_goes_on_from_the_last_one_is_about_its_part(agent, band):
+    """Tried in `bandmate chat` on lets_go_fishin: after "the singer sounds a bit thin", "and a little more
+    presence" lifted 3 kHz on the whole mix."""
+    agent.turn("make the keys warmer", band)
+    res = agent.turn("and a little more presence", band)
+    assert res.plan.kind == "edit" and res.plan.targets() == ["keys"], res.plan.text()
+    plain = agent.turn("more presence", band)  # said on its own, no part named: the song
+    assert plain.plan.targets() == ["mix"], plain.plan.text()

@@ -101,7 +101,7 @@ class OfflinePlanner:
         clauses = parse(rest, view.stems)
         if view.empty or intents.cue_intent(clauses[0], view) == "generate":
             clauses = parse(rest, view.stems, weak=False)  # a prompt's commas and "and"s are one request
-        aim_at_last_part(clauses, view)
+        aim_at_last_part(clauses, view, rest)
         first = clauses[0]
         if first.history and len(clauses) == 1:
             return _history(first)

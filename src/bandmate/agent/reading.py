@@ -138,19 +138,24 @@ def last_part(view: SessionView) -> str | None:
     return named.pop() if len(named) == 1 else None
 
 
-def aim_at_last_part(clauses: list[Clause], view: SessionView) -> None:
+GOES_ON = re.compile(r"(?:oh,? )?(?:and|also|plus)\b(?! then\b)")
+
+
+def aim_at_last_part(clauses: list[Clause], view: SessionView, request: str = "") -> None:
     """"hmm, now they're harsh", "they're too loud, tuck them under the keys", after "add a flute melody":
     "love it, can it be a bit louder": a pronoun with no part named (or one named only as a reference) is
     the part the last turn worked on. "It" counts only after a turn that wrote a new part (otherwise "it" is
-    usually the song)."""
+    usually the song). A request that goes on from the last one ("and a little more presence", "also some
+    air") is about its part too."""
     part = last_part(view)
     if part is None:
         return
     made = any(s.get("made") == part for s in view.last_turn)
-    for c in clauses:
+    goes_on = bool(GOES_ON.match(request.lower().strip()))
+    for i, c in enumerate(clauses):
         if c.history or c.question:
             continue
-        refers = PLURAL_REF.search(c.text) or (made and SINGULAR_REF.search(c.text))
+        refers = PLURAL_REF.search(c.text) or (made and SINGULAR_REF.search(c.text)) or (i == 0 and goes_on)
         if not refers:
             continue
         own = [x for x in find_stems(REFERENCE.sub(" ", c.text), view.stems) if x != "mix"]
