@@ -449,3 +449,11 @@ def test_a_room_said_by_its_size_is_a_reverb_of_that_size(offline_planner, reque
     (step,) = plan.steps
     assert (step.tool, step.target, step.args["room_size"]) == ("reverb", target, size)
     assert [(e.measure, e.direction) for e in plan.expected] == [("ambience_db", "up")]
+
+
+def test_a_named_tempo_the_other_way_from_the_verb_is_done_and_said(offline_planner):
+    """Tried in `bandmate chat` on lets_go_fishin (88 BPM): "slow it down to 100 bpm" went faster, silently."""
+    plan = offline_planner.plan("slow it down to 100 bpm", _view(bpm=88.0))
+    assert plan.steps[0].args["target_bpm"] == 100.0
+    assert "faster than now, not slower" in plan.explanation
+    assert "than now" not in offline_planner.plan("slow it down to 80 bpm", _view(bpm=88.0)).explanation

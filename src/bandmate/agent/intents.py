@@ -318,6 +318,7 @@ def _build_transpose(c, v):
 
 def _build_tempo(c, v):
     cur = v.state.tempo_bpm
+    note = ""
     relative = c.tempo_bpm and (c.tempo_bpm < 40 or re.search(
         r"\bby \d+(\.\d+)? ?bpm|\d+(\.\d+)? ?bpm (faster|slower|quicker|up|down|more|less)", c.text))
     if relative and cur:  # "speed up by 8 bpm", "10 bpm slower": a change, not a tempo
@@ -327,6 +328,12 @@ def _build_tempo(c, v):
     elif c.tempo_bpm and cur:
         args = {"target_bpm": float(c.tempo_bpm)}
         how = f"from {cur:g} to {c.tempo_bpm:g} BPM"
+        slower = re.search(r"\b(slow\w*|down|drop)\b", c.text)
+        faster = re.search(r"\b(speed\w* up|faster|quicker|up)\b", c.text)
+        if (slower and c.tempo_bpm > cur) or (faster and c.tempo_bpm < cur):  # "slow it down to 100" at 88
+            note = (f" (that is {'faster' if c.tempo_bpm > cur else 'slower'} than now, not "
+                    f"{'slower' if c.tempo_bpm > cur else 'faster'}: I went to the tempo you named; undo if you "
+                    "meant the other way)")
     else:
         if re.search(r"\b(rush\w*|too fast|too quick)\b", c.text):  # a complaint says which way to go
             slower = True
@@ -340,7 +347,7 @@ def _build_tempo(c, v):
         how = f"by a factor of {rate:.2f}"
     faster = args.get("rate", 1) > 1 or bool(cur and args.get("target_bpm", 0) > cur)
     return [ToolCall(tool="time_stretch", args=args, why=f"change tempo {how}")], \
-        f"Changing the tempo {how}; pitch stays the same.", [exp("duration_s", "down" if faster else "up", "mix")]
+        f"Changing the tempo {how}{note}; pitch stays the same.", [exp("duration_s", "down" if faster else "up", "mix")]
 
 
 def _build_trim(c, v):
