@@ -254,3 +254,12 @@ def test_new_music_on_a_session_without_a_tempo_is_analysed_first(offline_planne
         assert "add_stem" in tools and tools.index("analyze") < tools.index("add_stem"), tools
     known = SessionView(stems=list(SEPARATED), duration_s=16.0, state=StateTable(tempo_bpm=120), version=3)
     assert "analyze" not in offline_planner.plan(said, known).tools()
+
+
+def test_what_is_in_it_says_which_stems_hold_a_part(offline_planner):
+    from bandmate.agent import answers
+
+    said = answers.answer("stems", orchestra())
+    assert "Separating found a part in other; drums, bass, vocals hold only bleed or traces." in said
+    assert "split it into stems" in answers.answer("stems", SessionView(duration_s=10.0, version=1))
+    assert offline_planner.plan("split it into stems", SessionView(duration_s=10.0, version=1)).tools() == ["separate"]

@@ -49,7 +49,7 @@ def answer(topic: str, view: SessionView, *, start_bar: int | None = None, end_b
         bars = f", {view.total_bars:.1f} bars" if view.total_bars else ""
         return f"{view.duration_s:.1f} seconds{bars}."
     if topic == "stems":
-        return f"Stems: {', '.join(view.stems)}." if view.stems else "Only a mixed track, no separate stems yet."
+        return _stems_said(view)
     parts = [f"{view.duration_s:.1f} s"]
     if st.tempo_bpm:
         parts.append(f"{st.tempo_bpm:.0f} BPM")
@@ -150,3 +150,21 @@ def all_changes(session) -> str:
     tail = (f" ({gone} other change{'s were' if gone != 1 else ' was'} undone and {'are' if gone != 1 else 'is'} "
             "not in it.)") if gone else ""
     return f"In the music now, oldest first: {' '.join(s.rstrip('; ') + '.' for s in said)}{tail}"
+
+
+def _stems_said(view: SessionView) -> str:
+    """The session's parts, and for separated stems which of them hold a part of their own."""
+    if not view.stems:
+        return ("It is one mixed track so far. Say 'split it into stems' and I'll separate it into drums, bass, "
+                "vocals and other, and tell you which of them hold a part.")
+    pres = view.state.stem_presence
+    said = f"Stems: {', '.join(view.stems)}."
+    if pres:
+        found = [s for s in view.stems if s in pres and pres[s].present]
+        none = [s for s in view.stems if s in pres and not pres[s].present]
+        if found:
+            said += f" Separating found a part in {', '.join(found)}"
+            said += f"; {', '.join(none)} {'hold' if len(none) > 1 else 'holds'} only bleed or traces." if none else "."
+        elif none:
+            said += f" Separating found no clear part in {', '.join(none)}."
+    return said
