@@ -153,3 +153,18 @@ def test_what_changed_so_far_lists_every_kept_turn_and_changes_nothing(agent, ba
     assert said.index("turn the drums down 3 dB") < said.index("make the bass warmer")
     assert "make the keys louder" not in said and "1 other change was undone" in said
     assert "The last change" in agent.turn("what did you just do?", band).message
+
+
+def test_a_band_silent_before_and_after_is_not_measured_nor_applied_again(agent, make_session):
+    """Tried in `bandmate chat` on hungarian_dance_5: "the low end is muddy" lifted 2.2 kHz on the DSP bass
+    stem, whose 2-4 kHz band is silent; "no measurable change" there applied the whole EQ once more."""
+    from bandmate.core.clip import Clip
+
+    low = Clip(np.zeros((2, 4 * 44100), np.float32), 44100, ("silent",))
+    session = make_session(stems={"bass": low, "keys": sine(440, 4.0, amplitude=0.2)}, tempo_bpm=120)
+    plan = Plan(kind="edit", steps=[ToolCall(tool="eq", args={"target": "bass", "peak1_hz": 2200.0, "peak1_db": 3.0})],
+                expected=[ExpectedChange(measure="band_db:2000-4000", direction="up", target="bass")])
+    res = agent._run("clearer bass", plan, session, None)
+    (m,) = res.execution.measured
+    assert m.error and "silent before and after" in m.error
+    assert not res.adjusted and len(res.execution.outcomes) == 1 and "once more" not in res.message

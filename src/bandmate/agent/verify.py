@@ -266,6 +266,11 @@ def _measure_one(session: Session, exp: ExpectedChange, before_v: int, after_v: 
         a = _measured(session, target, after_v, exp.measure, rng, after_clip)
     except BandmateError as err:
         return Measured(exp, None, None, False, False, str(err), rng)
+    if family == "band_db" and not silent and max(b, a) <= measures.FLOOR_DB + 0.5:
+        # nothing in that band before or after (a DSP bass stem has no 2-4 kHz): not "no change", which
+        # would apply the edit once more for a band that cannot move
+        return Measured(exp, b, a, False, False, f"the {exp.measure.split(':', 1)[1]} Hz band of the {target} "
+                        "is silent before and after, so it cannot show the change", rng)
     return Measured(exp, b, a, *judge(exp, b, a), range_s=rng)
 
 
