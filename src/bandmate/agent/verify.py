@@ -200,11 +200,17 @@ def _step_range(step: ToolCall, grid: Grid | None, total_s: float) -> tuple[floa
     return start, end
 
 
-def _spec_span(tool: str):
+def _spec(tool: str):
+    """The tool's ``ToolSpec`` (None for an unknown tool); the registry is cached once per process."""
     from bandmate.tools import default_registry
 
     registry = default_registry()
-    return registry[tool].span if tool in registry else None
+    return registry[tool] if tool in registry else None
+
+
+def _spec_span(tool: str):
+    spec = _spec(tool)
+    return spec.span if spec is not None else None
 
 
 def _has_range(step: ToolCall) -> bool:
@@ -397,17 +403,15 @@ def _kept_before(plan: Plan, versions: list[int | None], wrong: set[int], sessio
     if not first or any(s.clause not in wrong for s in steps[first:]):
         return None
     kept = [v for v in versions[:first] if v is not None]
-    if not kept or kept[-1] == before_v or kept[-1] not in {v.id for v in _line(session, before_v, session.head.id)}:
+    if not kept or kept[-1] not in {v.id for v in _line(session, before_v, session.head.id)}:
         return None
     return kept[-1]
 
 
 def _stacks(tool: str) -> bool:
     """Whether a second run of ``tool`` is more of the same (its ``ToolSpec.stacks``)."""
-    from bandmate.tools import default_registry
-
-    registry = default_registry()  # cached once per process
-    return tool in registry and registry[tool].stacks
+    spec = _spec(tool)
+    return spec is not None and spec.stacks
 
 
 def report_lines(verdict: Verdict) -> list[str]:
